@@ -1,0 +1,108 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { nanoid } from 'nanoid';
+import { Server } from 'socket.io';
+import { createClientEvents } from '../shared/events';
+import { createPayloadSchemas } from '../shared/schemas/payloads';
+import { createTokenVerifier } from './auth/jwt';
+import type { Config } from './config/env';
+import { createServices, type Services } from './domain/services';
+import { UserDirectory } from './domain/user-directory';
+import { configureHttpApp } from './http/http-app';
+import { createLogger, type Logger } from './logger';
+import { attachChatNamespace } from './realtime/chat-namespace';
+import { LocalPresence } from './realtime/local-presence';
+import { SocketNotifier } from './realtime/socket-notifier';
+import type { ChatServer } from './realtime/types';
+import { openStore } from './store/open-store';
+import type { ChatStore } from './store/types';
+
+export interface ChatApp {
+  readonly config: Config;
+  readonly httpServer: http.Server;
+  readonly io: ChatServer;
+  readonly services: Services;
+  readonly store: ChatStore;
+  /** Starts serving on the configured host and port (0 picks a free port); resolves with the base URL. */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Stops accepting, disconnects every socket, closes the database. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Wires the layers together; tests build one with their own config. */
+export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
+  const store = await openStore(config.storage);
+  const app = express();
+  const httpServer = http.createServer(app);
+  const io: ChatServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: config.limits.packetBytes,
+    cors: { origin: config.corsOrigins },
+    // Brief disconnections resume with the missed packets and rooms (clients still catch up with
+    // `message:history { after_seq }` after longer ones).
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  const nsp = io.of('/chat');
+  const presence = new LocalPresence();
+  const users = new UserDirectory(store);
+  const verify = createTokenVerifier(config.jwtSecret);
+  const services = createServices({
+    store,
+    notifier: new SocketNotifier(nsp),
+    presence,
+    users,
+    limits: config.limits,
+    now: () => new Date(),
+    newId: () => nanoid(),
+  });
+  attachChatNamespace(io, {
+    services,
+    store,
+    users,
+    verify,
+    presence,
+    events: createClientEvents(config.limits),
+    logger,
+  });
+  configureHttpApp(app, {
+    config,
+    services,
+    payloads: createPayloadSchemas(config.limits),
+    store,
+    verify,
+    logger,
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    httpServer,
+    io,
+    services,
+    store,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+          resolve({ port, url: `http://${host.includes(':') ? `[${host}]` : host}:${port}` });
+        });
+      }),
+    close: () => {
+      closing ??= (async () => {
+        // io.close() disconnects every socket and closes the HTTP server; idle keep-alive
+        // connections are dropped so the close does not wait for them.
+        const ioClosed = new Promise<void>((resolve) => {
+          void io.close(() => resolve());
+        });
+        httpServer.closeIdleConnections();
+        await ioClosed;
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+
+const DEV_JWT_SECRET = 'chat-service-development-secret-do-not-use-in-production';
+const MIN_SECRET_LENGTH = 32;
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3002),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silent']).default('info'),
+  JWT_SECRET: z
+    .string()
+    .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
+    .optional(),
+  DATABASE_URL: z.string().min(1).default('sqlite:./data/chat.db'),
+  REDIS_URL: z.string().optional(),
+  CORS_ORIGINS: z.string().default(''),
+  TYPING_TIMEOUT_MS: int(6000, 100),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  MAX_CONTENT_LENGTH: int(DEFAULT_LIMITS.contentMax, 1),
+  MAX_ROOM_NAME_LENGTH: int(DEFAULT_LIMITS.roomNameMax, 1),
+  MAX_DESCRIPTION_LENGTH: int(DEFAULT_LIMITS.descriptionMax, 0),
+  MAX_EMOJI_LENGTH: int(DEFAULT_LIMITS.emojiMax, 1),
+  MAX_INVITED_USERS: int(DEFAULT_LIMITS.invitedUsersMax, 1),
+  MAX_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyMax, 1),
+  DEFAULT_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyDefault, 1),
+  MAX_CLIENT_ID_LENGTH: int(DEFAULT_LIMITS.clientIdMax, 1),
+  RATE_LIMIT_MESSAGES_PER_SECOND: positive(DEFAULT_LIMITS.messagesPerSecond),
+  RATE_LIMIT_TYPING_PER_SECOND: positive(DEFAULT_LIMITS.typingPerSecond),
+  MAX_SOCKET_PACKET_BYTES: int(DEFAULT_LIMITS.packetBytes, 1024),
+  MAX_HTTP_BODY_BYTES: int(DEFAULT_LIMITS.bodyBytes, 1024),
+});
+
+export type StorageConfig = { kind: 'sqlite'; path: string };
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  jwtSecret: string;
+  /** True when no JWT_SECRET was given and the development secret is in use. */
+  usingDevSecret: boolean;
+  storage: StorageConfig;
+  /** Origins allowed by CORS for HTTP and Socket.IO; `true` allows any origin. */
+  corsOrigins: string[] | true;
+  typingTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  limits: Limits;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment once, at the entry point; every problem is reported together. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production' && !e.JWT_SECRET) {
+    throw new ConfigError(
+      'JWT_SECRET is required when NODE_ENV=production: set it to a random string of at least ' +
+        `${MIN_SECRET_LENGTH} characters (for example: openssl rand -base64 48).`,
+    );
+  }
+  if (e.REDIS_URL) {
+    throw new ConfigError('REDIS_URL is set, but this version runs as a single node only; unset it.');
+  }
+  if (e.DEFAULT_HISTORY_LIMIT > e.MAX_HISTORY_LIMIT) {
+    throw new ConfigError('DEFAULT_HISTORY_LIMIT must not exceed MAX_HISTORY_LIMIT.');
+  }
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+    usingDevSecret: !e.JWT_SECRET,
+    storage: parseDatabaseUrl(e.DATABASE_URL),
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    typingTimeoutMs: e.TYPING_TIMEOUT_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    limits: {
+      contentMax: e.MAX_CONTENT_LENGTH,
+      roomNameMax: e.MAX_ROOM_NAME_LENGTH,
+      descriptionMax: e.MAX_DESCRIPTION_LENGTH,
+      emojiMax: e.MAX_EMOJI_LENGTH,
+      invitedUsersMax: e.MAX_INVITED_USERS,
+      historyMax: e.MAX_HISTORY_LIMIT,
+      historyDefault: e.DEFAULT_HISTORY_LIMIT,
+      clientIdMax: e.MAX_CLIENT_ID_LENGTH,
+      messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
+      typingPerSecond: e.RATE_LIMIT_TYPING_PER_SECOND,
+      packetBytes: e.MAX_SOCKET_PACKET_BYTES,
+      bodyBytes: e.MAX_HTTP_BODY_BYTES,
+    },
+  };
+}
+
+function parseDatabaseUrl(url: string): StorageConfig {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!file) throw new ConfigError('DATABASE_URL=sqlite:<path> needs a file path.');
+    return { kind: 'sqlite', path: path.resolve(file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError(
+      'DATABASE_URL names PostgreSQL, which this version does not support yet; use sqlite:<path>.',
+    );
+  }
+  throw new ConfigError('DATABASE_URL must start with sqlite: (for example sqlite:./data/chat.db).');
+}
+
+function parseOrigins(value: string): string[] | true {
+  const origins = value
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  return origins.includes('*') ? true : origins;
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { ChatError, ERROR_HTTP_STATUS, type ErrorBody, type ErrorDetail } from '../../shared/errors';
+
+export const notFound = (what: string, field?: string): ChatError =>
+  new ChatError('NOT_FOUND', `${what} not found`, field ? [{ field, reason: 'not found' }] : undefined);
+
+export const forbidden = (message: string): ChatError => new ChatError('FORBIDDEN', message);
+
+export interface WireError {
+  status: number;
+  body: ErrorBody;
+  /** True for failures nobody anticipated: logged with their stack, answered INTERNAL_ERROR. */
+  unexpected: boolean;
+}
+
+/** The one place where any thrown value becomes the contract's error (HTTP status and body / ack error). */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof ChatError) {
+    return { status: ERROR_HTTP_STATUS[err.code], body: err.toBody(), unexpected: false };
+  }
+  if (err instanceof z.ZodError) {
+    const details: ErrorDetail[] = err.issues.map((issue) => ({
+      field: issue.path.map(String).join('.'),
+      reason: issue.message,
+    }));
+    const first = details[0];
+    const message = first
+      ? `Invalid ${first.field ? `field "${first.field}"` : 'payload'}: ${first.reason}`
+      : 'Invalid payload';
+    return {
+      status: ERROR_HTTP_STATUS.VALIDATION_ERROR,
+      body: { code: 'VALIDATION_ERROR', message, details },
+      unexpected: false,
+    };
+  }
+  return {
+    status: ERROR_HTTP_STATUS.INTERNAL_ERROR,
+    body: { code: 'INTERNAL_ERROR', message: 'Internal server error' },
+    unexpected: true,
+  };
+}

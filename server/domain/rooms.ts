@@ -1,0 +1,135 @@
+import type { z } from 'zod';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import type { Room, RoomDetail } from '../../shared/schemas/objects';
+import type { NewMember, StoredMember } from '../store/types';
+import { visibleRoom } from './access';
+import type { Actor } from './actor';
+import type { DomainDeps } from './deps';
+import { forbidden, notFound } from './errors';
+
+export type RoomCreateInput = z.output<PayloadSchemas['roomCreate']>;
+
+/** Rooms and their membership: create, list, read, join, leave, invite. */
+export class RoomService {
+  constructor(private readonly deps: DomainDeps) {}
+
+  async create(actor: Actor, input: RoomCreateInput): Promise<RoomDetail> {
+    const { store, notifier } = this.deps;
+    await this.deps.users.remember(actor);
+    const id = this.deps.newId();
+    const at = this.deps.now().toISOString();
+    const invitees = [...new Set(input.invited_users)].filter((u) => u !== actor.id);
+    await store.createRoom(
+      {
+        id,
+        name: input.name,
+        description: input.description ?? null,
+        is_private: input.is_private,
+        created_by: actor.id,
+        created_at: at,
+      },
+      [{ user_id: actor.id, role: 'owner', joined_at: at }, ...invitees.map((u) => member(u, at))],
+    );
+    notifier.joinRoom([actor.id, ...invitees], id);
+    const detail = await this.detail(id, actor.id);
+    this.announce(detail, invitees);
+    return detail;
+  }
+
+  async list(actor: Actor): Promise<Room[]> {
+    return this.deps.store.listRooms(actor.id);
+  }
+
+  async get(actor: Actor, roomId: string): Promise<RoomDetail> {
+    await visibleRoom(this.deps.store, actor, roomId);
+    return this.detail(roomId, actor.id);
+  }
+
+  /** Idempotent; a private room is joined by invitation only (and is invisible until then). */
+  async join(actor: Actor, roomId: string): Promise<RoomDetail> {
+    const { store, notifier } = this.deps;
+    const room = await visibleRoom(store, actor, roomId);
+    if (!room.is_member) {
+      await this.deps.users.remember(actor);
+      const added = await store.addMembers(roomId, [member(actor.id, this.deps.now().toISOString())]);
+      notifier.joinRoom([actor.id], roomId);
+      for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, actor.name);
+    }
+    return this.detail(roomId, actor.id);
+  }
+
+  /** Idempotent. When the owner leaves, the longest-standing member becomes owner. */
+  async leave(actor: Actor, roomId: string): Promise<void> {
+    const { store, notifier } = this.deps;
+    const room = await visibleRoom(store, actor, roomId);
+    if (!room.is_member) return;
+    const { removed, newOwnerId } = await store.removeMember(roomId, actor.id);
+    if (!removed) return;
+    // Announced before the channel is left, so the leaver's other sockets hear it too.
+    this.announceMembership('room:user_left', roomId, actor.id, actor.name);
+    notifier.leaveRoom([actor.id], roomId);
+    if (newOwnerId) notifier.toRoom(roomId, 'room:updated', await this.detail(roomId, newOwnerId));
+  }
+
+  /** Owner only. Invitees become members at once, as in Slack's private channels. */
+  async invite(actor: Actor, roomId: string, userIds: readonly string[]): Promise<RoomDetail> {
+    const { store, notifier } = this.deps;
+    await visibleRoom(store, actor, roomId);
+    const me = await store.getMember(roomId, actor.id);
+    if (me?.role !== 'owner') throw forbidden('only the room owner can invite');
+    const at = this.deps.now().toISOString();
+    const added = await store.addMembers(
+      roomId,
+      [...new Set(userIds)].map((u) => member(u, at)),
+    );
+    const addedIds = added.map((m) => m.user_id);
+    notifier.joinRoom(addedIds, roomId);
+    for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, m.username);
+    const detail = await this.detail(roomId, actor.id);
+    if (addedIds.length > 0) this.announce(detail, addedIds);
+    return detail;
+  }
+
+  /** The room as `viewerId` sees it, with its members and their online flags. */
+  async detail(roomId: string, viewerId: string): Promise<RoomDetail> {
+    const { store, presence } = this.deps;
+    const [room, members] = await Promise.all([store.getRoom(roomId, viewerId), store.listMembers(roomId)]);
+    if (!room) throw notFound('room', 'room_id');
+    const online = await presence.onlineAmong(members.map((m) => m.user_id));
+    return { ...room, members: members.map((m: StoredMember) => ({ ...m, online: online.has(m.user_id) })) };
+  }
+
+  /**
+   * `room:updated` to the room as the acting user sees it, and to each new member as they see it
+   * (a member whose read position is the room's last message).
+   */
+  private announce(detail: RoomDetail, newMemberIds: readonly string[]): void {
+    const { notifier } = this.deps;
+    notifier.toRoom(detail.id, 'room:updated', detail, newMemberIds);
+    const asNewMember: RoomDetail = {
+      ...detail,
+      is_member: true,
+      last_read_seq: detail.last_message_seq,
+      unread_count: 0,
+    };
+    for (const userId of newMemberIds) notifier.toUser(userId, 'room:updated', asNewMember);
+  }
+
+  private announceMembership(
+    event: 'room:user_joined' | 'room:user_left',
+    roomId: string,
+    userId: string,
+    username: string,
+  ): void {
+    this.deps.notifier.toRoom(roomId, event, {
+      room_id: roomId,
+      user_id: userId,
+      username,
+      timestamp: this.deps.now().toISOString(),
+    });
+  }
+}
+
+function member(userId: string, joinedAt: string): NewMember {
+  return { user_id: userId, role: 'member', joined_at: joinedAt };
+}

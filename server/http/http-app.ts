@@ -1,0 +1,45 @@
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import type { TokenVerifier } from '../auth/jwt';
+import type { Config } from '../config/env';
+import type { Services } from '../domain/services';
+import type { Logger } from '../logger';
+import type { ChatStore } from '../store/types';
+import { requireAuth } from './auth-middleware';
+import { errorMiddleware, notFoundRoute } from './error-middleware';
+import { requestLog } from './request-log';
+import { healthRoutes } from './routes/health-routes';
+import { messageRoutes } from './routes/message-routes';
+import { roomRoutes } from './routes/room-routes';
+
+export interface HttpDeps {
+  config: Config;
+  services: Services;
+  payloads: PayloadSchemas;
+  store: ChatStore;
+  verify: TokenVerifier;
+  logger: Logger;
+}
+
+/** Configures the Express app (created earlier, so Socket.IO could attach to the same server). */
+export function configureHttpApp(app: Express, deps: HttpDeps): Express {
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(helmet());
+  app.use(cors({ origin: deps.config.corsOrigins }));
+  app.use(requestLog(deps.logger));
+  app.use(healthRoutes(deps.store));
+  const api = express.Router();
+  // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.
+  api.use(requireAuth(deps.verify));
+  api.use(express.json({ limit: deps.config.limits.bodyBytes }));
+  api.use(roomRoutes(deps.services, deps.payloads));
+  api.use(messageRoutes(deps.services, deps.payloads));
+  app.use('/api', api);
+
+  app.use(notFoundRoute);
+  app.use(errorMiddleware(deps.logger));
+  return app;
+}

@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import type { PayloadSchemas } from '../../../shared/schemas/payloads';
+import type { Services } from '../../domain/services';
+import { actorOf, assertSameUser } from '../context';
+
+export function roomRoutes({ rooms, messages }: Services, p: PayloadSchemas): Router {
+  const r = Router();
+
+  r.post('/rooms', async (req, res) => {
+    const actor = actorOf(res);
+    const { creator_id, ...input } = p.createRoomRequest.parse(req.body);
+    assertSameUser('creator_id', creator_id, actor);
+    res.status(201).json(await rooms.create(actor, input));
+  });
+
+  r.get('/rooms', async (_req, res) => {
+    res.json({ rooms: await rooms.list(actorOf(res)) });
+  });
+
+  r.get('/rooms/:room_id', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    res.json(await rooms.get(actorOf(res), room_id));
+  });
+
+  r.post('/rooms/:room_id/join', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    res.json(await rooms.join(actorOf(res), room_id));
+  });
+
+  r.post('/rooms/:room_id/leave', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    await rooms.leave(actorOf(res), room_id);
+    res.status(204).end();
+  });
+
+  r.post('/rooms/:room_id/invite', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    const { user_ids } = p.inviteRequest.parse(req.body);
+    res.json(await rooms.invite(actorOf(res), room_id, user_ids));
+  });
+
+  r.get('/rooms/:room_id/messages', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    const query = p.historyQuery.parse(req.query);
+    res.json(await messages.history(actorOf(res), { room_id, ...query }));
+  });
+
+  return r;
+}

@@ -1,0 +1,79 @@
+import type { z } from 'zod';
+import type { Ack, AckData, ClientEventName, ClientEvents } from '../../shared/events';
+import type { Actor } from '../domain/actor';
+import { toWireError } from '../domain/errors';
+import type { Logger } from '../logger';
+import type { ChatSocket } from './types';
+
+export type EventHandler<E extends ClientEventName> = (
+  actor: Actor,
+  payload: z.output<ClientEvents[E]['payload']>,
+) => Promise<AckData<E>>;
+
+export type EventHandlers = { [E in ClientEventName]?: EventHandler<E> };
+
+type AckFn = (response: Ack<unknown>) => void;
+
+/**
+ * Binds handlers to a socket through one wrapper, so that none can skip what every event needs:
+ * payload validation, the actor from the verified token, error mapping, and an answer through the
+ * ack when there is one. Nothing a client sends can throw out of a listener.
+ */
+export function bindEvents(
+  socket: ChatSocket,
+  events: ClientEvents,
+  handlers: EventHandlers,
+  logger: Logger,
+): void {
+  for (const name of Object.keys(handlers) as ClientEventName[]) {
+    bindEvent(socket, name, events, handlers, logger);
+  }
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && Object.hasOwn(handlers, event)) return;
+    splitArgs(args).ack?.({
+      ok: false,
+      error: { code: 'VALIDATION_ERROR', message: `Unknown event "${String(event)}"` },
+    });
+  });
+}
+
+function bindEvent<E extends ClientEventName>(
+  socket: ChatSocket,
+  name: E,
+  events: ClientEvents,
+  handlers: EventHandlers,
+  logger: Logger,
+): void {
+  const handler = handlers[name] as EventHandler<E>;
+  const schema = events[name].payload;
+  const actor = socket.data.actor;
+  const listener = async (...args: unknown[]): Promise<void> => {
+    const { payload, ack } = splitArgs(args);
+    const started = performance.now();
+    try {
+      const data = await handler(actor, schema.parse(payload) as z.output<ClientEvents[E]['payload']>);
+      ack?.({ ok: true, data });
+      logger.debug('event handled', { event: name, user_id: actor.id, ms: elapsed(started) });
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire.unexpected) logger.error('event failed', { event: name, user_id: actor.id, err });
+      else logger.debug('event refused', { event: name, user_id: actor.id, code: wire.body.code });
+      ack?.({ ok: false, error: wire.body });
+    }
+  };
+  // The listener accepts anything a client may send (it validates), so it fits every event's signature.
+  socket.on(name, listener as never);
+}
+
+/** The ack, when a client sent one, is the last argument; the payload is the first. */
+function splitArgs(args: unknown[]): { payload: unknown; ack: AckFn | undefined } {
+  const last = args.at(-1);
+  if (typeof last === 'function') {
+    return { payload: args.length > 1 ? args[0] : undefined, ack: last as AckFn };
+  }
+  return { payload: args[0], ack: undefined };
+}
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 100) / 100;
+}

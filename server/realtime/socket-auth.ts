@@ -1,0 +1,28 @@
+import type { ExtendedError } from 'socket.io';
+import type { TokenVerifier } from '../auth/jwt';
+import { toWireError } from '../domain/errors';
+import type { UserDirectory } from '../domain/user-directory';
+import type { ChatStore } from '../store/types';
+import type { ChatSocket } from './types';
+
+/**
+ * Namespace middleware: a socket is admitted only with a valid token. A refusal reaches the
+ * client's `connect_error` with `err.message` set to the error code (e.g. "UNAUTHORIZED").
+ */
+export function socketAuth(verify: TokenVerifier, store: ChatStore, users: UserDirectory) {
+  return async (socket: ChatSocket, next: (err?: ExtendedError) => void): Promise<void> => {
+    try {
+      const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+      const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
+      const actor = await verify(token);
+      await users.remember(actor);
+      socket.data.actor = actor;
+      socket.data.roomIds = await store.roomIdsOf(actor.id);
+      next();
+    } catch (err) {
+      const { body } = toWireError(err);
+      const refusal: ExtendedError = Object.assign(new Error(body.code), { data: body });
+      next(refusal);
+    }
+  };
+}

@@ -1,0 +1,76 @@
+import type Database from 'better-sqlite3';
+
+/** Versioned, append-only: a released migration is never edited, a new one is added. */
+export const sqliteMigrations: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'rooms, members, users, messages',
+    sql: `
+      CREATE TABLE users (
+        user_id   TEXT PRIMARY KEY,
+        username  TEXT NOT NULL,
+        last_seen TEXT
+      );
+      CREATE TABLE rooms (
+        id          TEXT PRIMARY KEY,
+        name        TEXT NOT NULL,
+        description TEXT,
+        is_private  INTEGER NOT NULL CHECK (is_private IN (0, 1)),
+        created_by  TEXT NOT NULL,
+        created_at  TEXT NOT NULL,
+        last_seq    INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE room_members (
+        room_id       TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        user_id       TEXT NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+        joined_at     TEXT NOT NULL,
+        last_read_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_members_by_user ON room_members (user_id);
+      CREATE TABLE messages (
+        id           TEXT PRIMARY KEY,
+        room_id      TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        user_id      TEXT NOT NULL,
+        username     TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        message_type TEXT NOT NULL CHECK (message_type IN ('text', 'image', 'file')),
+        parent_id    TEXT REFERENCES messages(id),
+        reply_count  INTEGER NOT NULL DEFAULT 0,
+        client_id    TEXT,
+        created_at   TEXT NOT NULL,
+        edited_at    TEXT,
+        deleted      INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE UNIQUE INDEX messages_by_room_seq ON messages (room_id, seq);
+      CREATE INDEX messages_by_thread ON messages (parent_id, seq) WHERE parent_id IS NOT NULL;
+      CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_id, client_id)
+        WHERE client_id IS NOT NULL;
+    `,
+  },
+];
+
+/** Applies, in order and each in its own transaction, the migrations this file has not seen yet. */
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`);
+  const applied = new Set(
+    db
+      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+      .all()
+      .map((r) => r.version),
+  );
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of sqliteMigrations) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+    }).immediate();
+  }
+}

@@ -1,0 +1,301 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { HistoryPage, MemberRole, Message, Room } from '../../../shared/schemas/objects';
+import type { MessageType } from '../../../shared/schemas/primitives';
+import type {
+  ChatStore,
+  HistoryQuery,
+  InsertedMessage,
+  NewMember,
+  NewMessage,
+  NewRoom,
+  RemovedMember,
+  StoredMember,
+} from '../types';
+import { migrate } from './migrations';
+
+interface RoomRow {
+  id: string;
+  name: string;
+  description: string | null;
+  is_private: 0 | 1;
+  created_by: string;
+  created_at: string;
+  last_seq: number;
+  member_count: number;
+  viewer_last_read: number | null;
+}
+
+interface MessageRow {
+  id: string;
+  room_id: string;
+  seq: number;
+  user_id: string;
+  username: string;
+  content: string;
+  message_type: MessageType;
+  parent_id: string | null;
+  reply_count: number;
+  client_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted: 0 | 1;
+}
+
+const ROOM_COLUMNS = `
+  r.id, r.name, r.description, r.is_private, r.created_by, r.created_at, r.last_seq,
+  (SELECT COUNT(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
+  v.last_read_seq AS viewer_last_read
+  FROM rooms r LEFT JOIN room_members v ON v.room_id = r.id AND v.user_id = @viewer`;
+
+const MEMBER_COLUMNS = `
+  m.user_id, COALESCE(u.username, m.user_id) AS username, m.role, m.joined_at
+  FROM room_members m LEFT JOIN users u ON u.user_id = m.user_id`;
+
+/**
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
+ * transaction runs to completion without interleaving; the async signatures are the interface's.
+ */
+export class SqliteStore implements ChatStore {
+  private readonly db: Database.Database;
+  private readonly stmt;
+
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+    this.stmt = this.prepare();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      ping: db.prepare('SELECT 1'),
+      upsertUser: db.prepare(
+        `INSERT INTO users (user_id, username) VALUES (?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET username = excluded.username
+         WHERE users.username IS NOT excluded.username`,
+      ),
+      insertRoom: db.prepare(
+        `INSERT INTO rooms (id, name, description, is_private, created_by, created_at)
+         VALUES (@id, @name, @description, @is_private, @created_by, @created_at)`,
+      ),
+      getRoom: db.prepare<{ id: string; viewer: string }, RoomRow>(`SELECT ${ROOM_COLUMNS} WHERE r.id = @id`),
+      listRooms: db.prepare<{ viewer: string }, RoomRow>(
+        `SELECT ${ROOM_COLUMNS} WHERE r.is_private = 0 OR v.user_id IS NOT NULL
+         ORDER BY r.created_at, r.id`,
+      ),
+      listMembers: db.prepare<[string], StoredMember>(
+        `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id`,
+      ),
+      getMember: db.prepare<[string, string], StoredMember>(
+        `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = ? AND m.user_id = ?`,
+      ),
+      insertMember: db.prepare(
+        `INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_seq)
+         SELECT @room_id, @user_id, @role, @joined_at, last_seq FROM rooms WHERE id = @room_id
+         ON CONFLICT (room_id, user_id) DO NOTHING`,
+      ),
+      memberRole: db.prepare<[string, string], { role: MemberRole }>(
+        'SELECT role FROM room_members WHERE room_id = ? AND user_id = ?',
+      ),
+      deleteMember: db.prepare('DELETE FROM room_members WHERE room_id = ? AND user_id = ?'),
+      ownerCount: db.prepare<[string], { n: number }>(
+        `SELECT COUNT(*) AS n FROM room_members WHERE room_id = ? AND role = 'owner'`,
+      ),
+      eldestMember: db.prepare<[string], { user_id: string }>(
+        `SELECT user_id FROM room_members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT 1`,
+      ),
+      promote: db.prepare(`UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?`),
+      roomIdsOf: db.prepare<[string], { room_id: string }>(
+        'SELECT room_id FROM room_members WHERE user_id = ?',
+      ),
+      byClientId: db.prepare<[string, string, string], MessageRow>(
+        'SELECT * FROM messages WHERE room_id = ? AND user_id = ? AND client_id = ?',
+      ),
+      nextSeq: db.prepare<[string], { last_seq: number }>(
+        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq',
+      ),
+      insertMessage: db.prepare(
+        `INSERT INTO messages
+           (id, room_id, seq, user_id, username, content, message_type, parent_id, client_id, created_at)
+         VALUES
+           (@id, @room_id, @seq, @user_id, @username, @content, @message_type, @parent_id, @client_id, @timestamp)`,
+      ),
+      bumpReplies: db.prepare<[string], MessageRow>(
+        'UPDATE messages SET reply_count = reply_count + 1 WHERE id = ? RETURNING *',
+      ),
+      markRead: db.prepare(
+        `UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?`,
+      ),
+      getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.stmt.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async rememberUser(user: { id: string; name: string }): Promise<void> {
+    this.stmt.upsertUser.run(user.id, user.name);
+  }
+
+  async createRoom(room: NewRoom, members: NewMember[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.stmt.insertRoom.run({ ...room, is_private: room.is_private ? 1 : 0 });
+        for (const m of members) this.stmt.insertMember.run({ room_id: room.id, ...m });
+      })
+      .immediate();
+  }
+
+  async getRoom(roomId: string, viewerId: string): Promise<Room | null> {
+    const row = this.stmt.getRoom.get({ id: roomId, viewer: viewerId });
+    return row ? toRoom(row) : null;
+  }
+
+  async listRooms(viewerId: string): Promise<Room[]> {
+    return this.stmt.listRooms.all({ viewer: viewerId }).map(toRoom);
+  }
+
+  async listMembers(roomId: string): Promise<StoredMember[]> {
+    return this.stmt.listMembers.all(roomId);
+  }
+
+  async getMember(roomId: string, userId: string): Promise<StoredMember | null> {
+    return this.stmt.getMember.get(roomId, userId) ?? null;
+  }
+
+  async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
+    return this.db
+      .transaction(() => {
+        const added: StoredMember[] = [];
+        for (const m of members) {
+          if (this.stmt.insertMember.run({ room_id: roomId, ...m }).changes === 0) continue;
+          const stored = this.stmt.getMember.get(roomId, m.user_id);
+          if (stored) added.push(stored);
+        }
+        return added;
+      })
+      .immediate();
+  }
+
+  async removeMember(roomId: string, userId: string): Promise<RemovedMember> {
+    return this.db
+      .transaction((): RemovedMember => {
+        const current = this.stmt.memberRole.get(roomId, userId);
+        if (!current) return { removed: false, newOwnerId: null };
+        this.stmt.deleteMember.run(roomId, userId);
+        if (current.role !== 'owner' || (this.stmt.ownerCount.get(roomId)?.n ?? 0) > 0) {
+          return { removed: true, newOwnerId: null };
+        }
+        const heir = this.stmt.eldestMember.get(roomId);
+        if (heir) this.stmt.promote.run(roomId, heir.user_id);
+        return { removed: true, newOwnerId: heir?.user_id ?? null };
+      })
+      .immediate();
+  }
+
+  async roomIdsOf(userId: string): Promise<string[]> {
+    return this.stmt.roomIdsOf.all(userId).map((r) => r.room_id);
+  }
+
+  async insertMessage(message: NewMessage): Promise<InsertedMessage> {
+    return this.db
+      .transaction((): InsertedMessage => {
+        if (message.client_id !== null) {
+          const earlier = this.stmt.byClientId.get(message.room_id, message.user_id, message.client_id);
+          if (earlier) return { message: toMessage(earlier), created: false, parent: null };
+        }
+        const next = this.stmt.nextSeq.get(message.room_id);
+        if (!next) throw new Error(`room ${message.room_id} does not exist`);
+        this.stmt.insertMessage.run({ ...message, seq: next.last_seq });
+        const parent = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
+        this.stmt.markRead.run(next.last_seq, message.room_id, message.user_id);
+        const stored = this.stmt.getMessage.get(message.id);
+        if (!stored) throw new Error('inserted message not found');
+        return { message: toMessage(stored), created: true, parent: parent ? toMessage(parent) : null };
+      })
+      .immediate();
+  }
+
+  /** History has a handful of shapes (which cursors are set); each is prepared once. */
+  private readonly historyStatements = new Map<
+    string,
+    Database.Statement<Record<string, unknown>, MessageRow>
+  >();
+  private historyStatement(sql: string) {
+    let statement = this.historyStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare<Record<string, unknown>, MessageRow>(sql);
+      this.historyStatements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async getMessage(messageId: string): Promise<Message | null> {
+    const row = this.stmt.getMessage.get(messageId);
+    return row ? toMessage(row) : null;
+  }
+
+  async listMessages(q: HistoryQuery): Promise<HistoryPage> {
+    const where = ['room_id = @room_id'];
+    if (q.parent_id !== null) where.push('parent_id = @parent_id');
+    if (q.before_seq !== null) where.push('seq < @before_seq');
+    if (q.after_seq !== null) where.push('seq > @after_seq');
+    // Forward from after_seq (oldest first); otherwise the newest page, read backwards.
+    const forward = q.after_seq !== null;
+    const sql = `SELECT * FROM messages WHERE ${where.join(' AND ')}
+                 ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT @take`;
+    const rows = this.historyStatement(sql).all({ ...q, take: q.limit + 1 });
+    const has_more = rows.length > q.limit;
+    const page = rows.slice(0, q.limit);
+    if (!forward) page.reverse();
+    return { messages: page.map(toMessage), has_more };
+  }
+}
+
+function toRoom(row: RoomRow): Room {
+  const isMember = row.viewer_last_read !== null;
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    is_private: row.is_private === 1,
+    created_by: row.created_by,
+    created_at: row.created_at,
+    member_count: row.member_count,
+    is_member: isMember,
+    last_read_seq: row.viewer_last_read,
+    unread_count: isMember ? Math.max(0, row.last_seq - (row.viewer_last_read ?? 0)) : 0,
+    last_message_seq: row.last_seq,
+  };
+}
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    room_id: row.room_id,
+    seq: row.seq,
+    user_id: row.user_id,
+    username: row.username,
+    content: row.content,
+    message_type: row.message_type,
+    parent_id: row.parent_id,
+    reply_count: row.reply_count,
+    reactions: [],
+    client_id: row.client_id,
+    timestamp: row.created_at,
+    edited_at: row.edited_at,
+    deleted: row.deleted === 1,
+  };
+}

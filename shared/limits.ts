@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/**
+ * Every limit of the contract. The server reads them from the environment (see server/config);
+ * clients get the defaults so they can validate before sending.
+ */
+export const limitsSchema = z.object({
+  contentMax: z.number().int().positive(),
+  roomNameMax: z.number().int().positive(),
+  descriptionMax: z.number().int().nonnegative(),
+  emojiMax: z.number().int().positive(),
+  invitedUsersMax: z.number().int().positive(),
+  historyMax: z.number().int().positive(),
+  historyDefault: z.number().int().positive(),
+  clientIdMax: z.number().int().positive(),
+  messagesPerSecond: z.number().positive(),
+  typingPerSecond: z.number().positive(),
+  packetBytes: z.number().int().positive(),
+  bodyBytes: z.number().int().positive(),
+});
+export type Limits = z.infer<typeof limitsSchema>;
+
+export const DEFAULT_LIMITS: Limits = Object.freeze({
+  contentMax: 4000,
+  roomNameMax: 100,
+  descriptionMax: 1000,
+  emojiMax: 32,
+  invitedUsersMax: 1000,
+  historyMax: 100,
+  historyDefault: 50,
+  clientIdMax: 64,
+  messagesPerSecond: 20,
+  typingPerSecond: 10,
+  packetBytes: 1_000_000,
+  bodyBytes: 1_000_000,
+});
+
+/** Lengths that are part of the identity model rather than tunable limits. */
+export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
+export const DISPLAY_NAME_MAX = 64;
+export const SHORT_CODE_PATTERN = /^:[a-z0-9_+-]{1,30}:$/;

@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { entityIdSchema, messageTypeSchema, seqSchema, timestampSchema, userIdSchema } from './primitives';
+
+/** Objects the server sends. Every field is always present; an absent value is null. */
+
+export const reactionSchema = z.object({
+  emoji: z.string(),
+  count: z.number().int().positive(),
+  user_ids: z.array(userIdSchema),
+});
+export type Reaction = z.infer<typeof reactionSchema>;
+
+export const messageSchema = z.object({
+  id: entityIdSchema,
+  room_id: entityIdSchema,
+  seq: z.number().int().positive(),
+  user_id: userIdSchema,
+  username: z.string(),
+  content: z.string(),
+  message_type: messageTypeSchema,
+  parent_id: entityIdSchema.nullable(),
+  reply_count: z.number().int().nonnegative(),
+  reactions: z.array(reactionSchema),
+  client_id: z.string().nullable(),
+  timestamp: timestampSchema,
+  edited_at: timestampSchema.nullable(),
+  deleted: z.boolean(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+export const roomSchema = z.object({
+  id: entityIdSchema,
+  name: z.string(),
+  description: z.string().nullable(),
+  is_private: z.boolean(),
+  created_by: userIdSchema,
+  created_at: timestampSchema,
+  member_count: z.number().int().nonnegative(),
+  is_member: z.boolean(),
+  /** The caller's read position; null when the caller is not a member. */
+  last_read_seq: seqSchema.nullable(),
+  unread_count: z.number().int().nonnegative(),
+  last_message_seq: seqSchema,
+});
+export type Room = z.infer<typeof roomSchema>;
+
+export const memberRoleSchema = z.enum(['owner', 'member']);
+export type MemberRole = z.infer<typeof memberRoleSchema>;
+
+export const memberSchema = z.object({
+  user_id: userIdSchema,
+  username: z.string(),
+  role: memberRoleSchema,
+  joined_at: timestampSchema,
+  online: z.boolean(),
+});
+export type Member = z.infer<typeof memberSchema>;
+
+export const roomDetailSchema = roomSchema.extend({ members: z.array(memberSchema) });
+export type RoomDetail = z.infer<typeof roomDetailSchema>;
+
+export const roomListSchema = z.object({ rooms: z.array(roomSchema) });
+export type RoomList = z.infer<typeof roomListSchema>;
+
+export const historyPageSchema = z.object({
+  messages: z.array(messageSchema),
+  has_more: z.boolean(),
+});
+export type HistoryPage = z.infer<typeof historyPageSchema>;
+
+export const readStateSchema = z.object({
+  room_id: entityIdSchema,
+  last_read_seq: seqSchema,
+  unread_count: z.number().int().nonnegative(),
+});
+export type ReadState = z.infer<typeof readStateSchema>;
+
+export const typingUserSchema = z.object({ user_id: userIdSchema, username: z.string() });
+export type TypingUser = z.infer<typeof typingUserSchema>;
+
+export const typingStateSchema = z.object({
+  room_id: entityIdSchema,
+  typing_users: z.array(typingUserSchema),
+});
+export type TypingState = z.infer<typeof typingStateSchema>;
+
+export const reactionsStateSchema = z.object({
+  room_id: entityIdSchema,
+  message_id: entityIdSchema,
+  reactions: z.array(reactionSchema),
+});
+export type ReactionsState = z.infer<typeof reactionsStateSchema>;
+
+export const presenceStatusSchema = z.enum(['online', 'offline']);
+export type PresenceStatus = z.infer<typeof presenceStatusSchema>;
+
+export const presenceEntrySchema = z.object({
+  user_id: userIdSchema,
+  status: presenceStatusSchema,
+  last_seen: timestampSchema.nullable(),
+});
+export type PresenceEntry = z.infer<typeof presenceEntrySchema>;
+
+export const presenceListSchema = z.object({ presence: z.array(presenceEntrySchema) });
+export type PresenceList = z.infer<typeof presenceListSchema>;
+
+export const emptySchema = z.object({});
+export type Empty = z.infer<typeof emptySchema>;
+
+/** Payloads of server-to-client events that are not whole objects. */
+export const messageDeletedSchema = z.object({
+  room_id: entityIdSchema,
+  message_id: entityIdSchema,
+  seq: z.number().int().positive(),
+});
+export type MessageDeleted = z.infer<typeof messageDeletedSchema>;
+
+export const typingBroadcastSchema = typingStateSchema.extend({ timestamp: timestampSchema });
+export type TypingBroadcast = z.infer<typeof typingBroadcastSchema>;
+
+export const membershipEventSchema = z.object({
+  room_id: entityIdSchema,
+  user_id: userIdSchema,
+  username: z.string(),
+  timestamp: timestampSchema,
+});
+export type MembershipEvent = z.infer<typeof membershipEventSchema>;
+
+export const presenceUpdateSchema = z.object({
+  user_id: userIdSchema,
+  username: z.string(),
+  status: presenceStatusSchema,
+  last_seen: timestampSchema.nullable(),
+});
+export type PresenceUpdate = z.infer<typeof presenceUpdateSchema>;
+
+export const receiptUpdateSchema = z.object({
+  room_id: entityIdSchema,
+  user_id: userIdSchema,
+  last_read_seq: seqSchema,
+});
+export type ReceiptUpdate = z.infer<typeof receiptUpdateSchema>;
+
+export const healthSchema = z.object({
+  status: z.literal('ok'),
+  service: z.string(),
+  version: z.string(),
+});
+export type Health = z.infer<typeof healthSchema>;

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import type { Limits } from '../limits';
+import {
+  displayNameSchema,
+  emojiSchema,
+  entityIdSchema,
+  messageTypeSchema,
+  seqSchema,
+  userIdSchema,
+} from './primitives';
+
+/**
+ * Client payloads and HTTP bodies, built for a set of limits: the server builds them from its
+ * configuration, clients use the defaults (see `payloads` in ./events). Unknown keys are refused.
+ */
+export function createPayloadSchemas(limits: Limits) {
+  const content = z.string().trim().min(1, 'must not be empty').max(limits.contentMax);
+  const roomName = z.string().trim().min(1, 'must not be empty').max(limits.roomNameMax);
+  const description = z.string().trim().max(limits.descriptionMax);
+  const clientId = z.string().min(1).max(limits.clientIdMax);
+  const historyLimit = z.number().int().min(1).max(limits.historyMax);
+  const cursor = z.number().int().nonnegative();
+
+  const roomCreateShape = {
+    name: roomName,
+    description: description.nullish(),
+    is_private: z.boolean().default(false),
+    invited_users: z.array(userIdSchema).max(limits.invitedUsersMax).default([]),
+  };
+
+  const messageSendShape = {
+    room_id: entityIdSchema,
+    content,
+    message_type: messageTypeSchema.default('text'),
+    parent_id: entityIdSchema.nullish(),
+    client_id: clientId.nullish(),
+  };
+
+  const typingShape = { room_id: entityIdSchema, is_typing: z.boolean() };
+  const reactionShape = { message_id: entityIdSchema, emoji: emojiSchema(limits.emojiMax) };
+
+  /** The seed's optional identity fields: when present they must match the token (checked by the HTTP adapter). */
+  const seedIdentity = { user_id: userIdSchema.optional(), username: displayNameSchema.optional() };
+
+  const historyFilter = {
+    before_seq: cursor.nullish(),
+    after_seq: cursor.nullish(),
+    limit: historyLimit.nullish(),
+    parent_id: entityIdSchema.nullish(),
+  };
+
+  return {
+    roomCreate: z.strictObject(roomCreateShape),
+    roomList: z.strictObject({}),
+    roomRef: z.strictObject({ room_id: entityIdSchema }),
+    roomInvite: z.strictObject({
+      room_id: entityIdSchema,
+      user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
+    }),
+    roomRead: z.strictObject({ room_id: entityIdSchema, seq: seqSchema }),
+    messageSend: z.strictObject(messageSendShape).superRefine(requireUrlForAttachments),
+    messageEdit: z.strictObject({ message_id: entityIdSchema, content }),
+    messageRef: z.strictObject({ message_id: entityIdSchema }),
+    messageHistory: z.strictObject({ room_id: entityIdSchema, ...historyFilter }),
+    typingUpdate: z.strictObject(typingShape),
+    reaction: z.strictObject(reactionShape),
+    presenceGet: z.strictObject({ user_ids: z.array(userIdSchema).min(1).max(100) }),
+
+    // HTTP bodies: the socket payloads plus the seed's fields.
+    createRoomRequest: z.strictObject({ ...roomCreateShape, creator_id: userIdSchema.optional() }),
+    messageRequest: z
+      .strictObject({ ...messageSendShape, ...seedIdentity })
+      .superRefine(requireUrlForAttachments),
+    typingRequest: z.strictObject({ ...typingShape, ...seedIdentity }),
+    reactionRequest: z.strictObject({ ...reactionShape, user_id: userIdSchema.optional() }),
+    inviteRequest: z.strictObject({
+      user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
+    }),
+    readRequest: z.strictObject({ seq: seqSchema }),
+    editRequest: z.strictObject({ content }),
+    historyQuery: z.strictObject({
+      before_seq: queryInt(cursor).optional(),
+      after_seq: queryInt(cursor).optional(),
+      limit: queryInt(historyLimit).optional(),
+      parent_id: entityIdSchema.optional(),
+    }),
+    roomIdParam: z.strictObject({ room_id: entityIdSchema }),
+    messageIdParam: z.strictObject({ id: entityIdSchema }),
+    userIdParam: z.strictObject({ user_id: userIdSchema }),
+    reactionParams: z.strictObject({ id: entityIdSchema, emoji: emojiSchema(limits.emojiMax) }),
+  };
+}
+export type PayloadSchemas = ReturnType<typeof createPayloadSchemas>;
+
+/** A query-string number: digits only, so "", "1e3" and "-1" are refused instead of coerced. */
+function queryInt(target: z.ZodNumber) {
+  return z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(target);
+}
+
+const attachmentUrl = z.url({ protocol: /^https?$/ });
+
+function requireUrlForAttachments(
+  value: { message_type: string; content: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (value.message_type === 'text') return;
+  if (!attachmentUrl.safeParse(value.content).success) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['content'],
+      message: `must be an http(s) URL when message_type is "${value.message_type}"`,
+    });
+  }
+}

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { DISPLAY_NAME_MAX, SHORT_CODE_PATTERN, USER_ID_PATTERN } from '../limits';
+
+export const userIdSchema = z
+  .string()
+  .regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : @ -');
+
+export const displayNameSchema = z.string().trim().min(1).max(DISPLAY_NAME_MAX);
+
+/** Room and message ids are nanoids; anything else can never name a stored object. */
+export const entityIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an id of 1-64 characters of A-Z a-z 0-9 _ -');
+
+export const seqSchema = z.number().int().nonnegative();
+export const timestampSchema = z.iso.datetime();
+
+export const messageTypeSchema = z.enum(['text', 'image', 'file']);
+export type MessageType = z.infer<typeof messageTypeSchema>;
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/** Pictographs, flags (regional indicator pairs) and keycaps: what renders as one emoji. */
+const EMOJI_CODE_POINT = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+
+/** True for exactly one emoji grapheme (ZWJ sequences, skin tones and flags included) or a `:short_code:`. */
+export function isEmoji(value: string): boolean {
+  if (SHORT_CODE_PATTERN.test(value)) return true;
+  let count = 0;
+  for (const _ of graphemes.segment(value)) {
+    count += 1;
+    if (count > 1) return false;
+  }
+  return count === 1 && EMOJI_CODE_POINT.test(value);
+}
+
+export function emojiSchema(maxLength: number) {
+  return z.string().min(1).max(maxLength).refine(isEmoji, 'must be one emoji or a :short_code:');
+}
