@@ -82,11 +82,12 @@ export class RoomService {
       roomId,
       [...new Set(userIds)].map((u) => member(u, at)),
     );
+    const detail = await this.detail(roomId, actor.id);
+    if (added.length === 0) return detail;
     const addedIds = added.map((m) => m.user_id);
     notifier.joinRoom(addedIds, roomId);
     for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, m.username);
-    const detail = await this.detail(roomId, actor.id);
-    if (addedIds.length > 0) this.announce(detail, addedIds);
+    this.announce(detail, addedIds);
     return detail;
   }
 

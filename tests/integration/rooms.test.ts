@@ -1,0 +1,292 @@
+import type { Ack, RoomDetail } from '../../shared';
+import { okData, record, waitFor } from '../helpers/events';
+import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
+
+function errorCode<T>(ack: Ack<T>): string {
+  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
+  return ack.error.code;
+}
+
+describe('rooms', () => {
+  let server: TestServer;
+  const tokens: Record<string, string> = {};
+  const sockets: Record<string, ClientSocket> = {};
+
+  beforeEach(async () => {
+    server = await startServer();
+    for (const [id, name] of [
+      ['alice', 'Alice'],
+      ['bob', 'Bob'],
+      ['carol', 'Carol'],
+    ] as const) {
+      tokens[id] = await server.token(id, name);
+      sockets[id] = await server.connect(tokens[id]);
+    }
+  });
+
+  afterEach(() => server.close());
+
+  const alice = () => sockets.alice as ClientSocket;
+  const bob = () => sockets.bob as ClientSocket;
+  const carol = () => sockets.carol as ClientSocket;
+
+  describe('create, list and get', () => {
+    it('creates a room over Socket.IO with the creator as owner and member', async () => {
+      const room = okData(
+        await alice().emitWithAck('room:create', { name: ' general ', description: 'All hands' }),
+      );
+      expect(room).toMatchObject({
+        name: 'general',
+        description: 'All hands',
+        is_private: false,
+        created_by: 'alice',
+        member_count: 1,
+        is_member: true,
+        last_read_seq: 0,
+        unread_count: 0,
+        last_message_seq: 0,
+        members: [{ user_id: 'alice', username: 'Alice', role: 'owner', online: true }],
+      });
+      expect(room.id).toMatch(/^[A-Za-z0-9_-]{21}$/);
+    });
+
+    it('creates a room over HTTP (201) with invited users as members, who are told by room:updated', async () => {
+      const told = waitFor(bob(), 'room:updated');
+      const res = await server.http<RoomDetail>('POST', '/api/rooms', {
+        token: tokens.alice,
+        body: {
+          name: 'secret',
+          is_private: true,
+          invited_users: ['bob', 'bob', 'alice'],
+          creator_id: 'alice',
+        },
+      });
+      expect(res.status).toBe(201);
+      expect(res.body.members.map((m) => [m.user_id, m.role])).toEqual([
+        ['alice', 'owner'],
+        ['bob', 'member'],
+      ]);
+      const update = await told;
+      expect(update).toMatchObject({ id: res.body.id, is_member: true, unread_count: 0, member_count: 2 });
+      // The invitee's live socket is already in the room: it gets messages without joining.
+      const arrival = waitFor(bob(), 'message:new');
+      okData(await alice().emitWithAck('message:send', { room_id: res.body.id, content: 'psst' }));
+      expect((await arrival).content).toBe('psst');
+    });
+
+    it('lists public rooms and only the private rooms the caller is in', async () => {
+      const pub = okData(await alice().emitWithAck('room:create', { name: 'public' }));
+      const priv = okData(await alice().emitWithAck('room:create', { name: 'private', is_private: true }));
+      const mine = okData(await alice().emitWithAck('room:list', {}));
+      expect(mine.rooms.map((r) => r.id)).toEqual([pub.id, priv.id]);
+      const theirs = okData(await bob().emitWithAck('room:list', {}));
+      expect(theirs.rooms.map((r) => r.id)).toEqual([pub.id]);
+      expect(theirs.rooms[0]).toMatchObject({ is_member: false, last_read_seq: null, unread_count: 0 });
+      const overHttp = await server.http<{ rooms: { id: string }[] }>('GET', '/api/rooms', {
+        token: tokens.bob,
+      });
+      expect(overHttp.status).toBe(200);
+      expect(overHttp.body.rooms.map((r) => r.id)).toEqual([pub.id]);
+    });
+
+    it('lets anyone signed in read a public room and its history without joining', async () => {
+      const room = okData(await alice().emitWithAck('room:create', { name: 'lobby' }));
+      okData(await alice().emitWithAck('message:send', { room_id: room.id, content: 'welcome' }));
+      const seen = okData(await bob().emitWithAck('room:get', { room_id: room.id }));
+      expect(seen).toMatchObject({ is_member: false, member_count: 1, last_message_seq: 1 });
+      const res = await server.http<{ messages: { content: string }[] }>(
+        'GET',
+        `/api/rooms/${room.id}/messages`,
+        { token: tokens.bob },
+      );
+      expect(res.status).toBe(200);
+      expect(res.body.messages.map((m) => m.content)).toEqual(['welcome']);
+    });
+  });
+
+  describe('private rooms are invisible to non-members', () => {
+    let roomId: string;
+    let messageId: string;
+
+    beforeEach(async () => {
+      roomId = okData(await alice().emitWithAck('room:create', { name: 'hidden', is_private: true })).id;
+      messageId = okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'x' })).id;
+    });
+
+    it('answers NOT_FOUND to every socket event that names it', async () => {
+      const b = bob();
+      expect(errorCode(await b.emitWithAck('room:get', { room_id: roomId }))).toBe('NOT_FOUND');
+      expect(errorCode(await b.emitWithAck('room:join', { room_id: roomId }))).toBe('NOT_FOUND');
+      expect(errorCode(await b.emitWithAck('room:leave', { room_id: roomId }))).toBe('NOT_FOUND');
+      expect(errorCode(await b.emitWithAck('room:invite', { room_id: roomId, user_ids: ['bob'] }))).toBe(
+        'NOT_FOUND',
+      );
+      expect(errorCode(await b.emitWithAck('message:history', { room_id: roomId }))).toBe('NOT_FOUND');
+      expect(errorCode(await b.emitWithAck('message:send', { room_id: roomId, content: 'hi' }))).toBe(
+        'NOT_FOUND',
+      );
+    });
+
+    it('answers 404 NOT_FOUND to every HTTP call that names it', async () => {
+      const calls: [string, string, unknown?][] = [
+        ['GET', `/api/rooms/${roomId}`],
+        ['POST', `/api/rooms/${roomId}/join`],
+        ['POST', `/api/rooms/${roomId}/leave`],
+        ['POST', `/api/rooms/${roomId}/invite`, { user_ids: ['bob'] }],
+        ['GET', `/api/rooms/${roomId}/messages`],
+        ['GET', `/api/messages/${messageId}`],
+        ['POST', '/api/messages', { room_id: roomId, content: 'hi' }],
+      ];
+      for (const [method, path, body] of calls) {
+        const res = await server.http<{ error: { code: string } }>(method, path, { token: tokens.bob, body });
+        expect([method, path, res.status, res.body.error.code]).toEqual([method, path, 404, 'NOT_FOUND']);
+      }
+      // Same answer as for a room that does not exist at all.
+      const missing = await server.http('GET', '/api/rooms/does-not-exist', { token: tokens.bob });
+      expect(missing.status).toBe(404);
+    });
+  });
+
+  describe('join and leave', () => {
+    let roomId: string;
+
+    beforeEach(async () => {
+      roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
+    });
+
+    it('refuses posting to a public room before joining with FORBIDDEN, over both transports', async () => {
+      expect(errorCode(await bob().emitWithAck('message:send', { room_id: roomId, content: 'hi' }))).toBe(
+        'FORBIDDEN',
+      );
+      const res = await server.http<{ error: { code: string } }>('POST', '/api/messages', {
+        token: tokens.bob,
+        body: { room_id: roomId, content: 'hi' },
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+    });
+
+    it('joins idempotently, announces room:user_joined once, and puts every socket of the user in the room', async () => {
+      const bobSecond = await server.connect(tokens.bob as string);
+      const joined = record(alice(), 'room:user_joined');
+      const announced = waitFor(alice(), 'room:user_joined');
+      const first = okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+      expect(first).toMatchObject({ is_member: true, member_count: 2, last_read_seq: 0 });
+      expect(await announced).toMatchObject({ room_id: roomId, user_id: 'bob', username: 'Bob' });
+      const again = await server.http<RoomDetail>('POST', `/api/rooms/${roomId}/join`, { token: tokens.bob });
+      expect(again.status).toBe(200);
+      expect(again.body.member_count).toBe(2);
+
+      const onBoth = Promise.all([waitFor(bob(), 'message:new'), waitFor(bobSecond, 'message:new')]);
+      okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'hello both' }));
+      expect((await onBoth).map((m) => m.content)).toEqual(['hello both', 'hello both']);
+      expect(joined.seen).toHaveLength(1);
+    });
+
+    it('puts the user’s live sockets in the room when they join over HTTP', async () => {
+      const res = await server.http('POST', `/api/rooms/${roomId}/join`, { token: tokens.bob });
+      expect(res.status).toBe(200);
+      const arrival = waitFor(bob(), 'message:new');
+      okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'you are in' }));
+      expect((await arrival).content).toBe('you are in');
+    });
+
+    it('sets the read position to the room’s last seq on join, and counts unread after it', async () => {
+      for (const content of ['one', 'two', 'three']) {
+        okData(await alice().emitWithAck('message:send', { room_id: roomId, content }));
+      }
+      const joined = okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+      expect(joined).toMatchObject({ last_read_seq: 3, unread_count: 0, last_message_seq: 3 });
+      okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'four' }));
+      const later = okData(await bob().emitWithAck('room:get', { room_id: roomId }));
+      expect(later).toMatchObject({ last_read_seq: 3, unread_count: 1, last_message_seq: 4 });
+      // The sender has read their own message.
+      expect(okData(await alice().emitWithAck('room:get', { room_id: roomId })).unread_count).toBe(0);
+    });
+
+    it('leaves: announces room:user_left to the room, stops delivery, and refuses posting after', async () => {
+      okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+      const left = Promise.all([waitFor(alice(), 'room:user_left'), waitFor(bob(), 'room:user_left')]);
+      const res = await server.http('POST', `/api/rooms/${roomId}/leave`, { token: tokens.bob });
+      expect(res.status).toBe(204);
+      for (const event of await left) expect(event).toMatchObject({ room_id: roomId, user_id: 'bob' });
+
+      const bobSees = record(bob(), 'message:new');
+      const carolJoined = okData(await carol().emitWithAck('room:join', { room_id: roomId }));
+      expect(carolJoined.member_count).toBe(2);
+      const marker = waitFor(carol(), 'message:new');
+      okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'after bob left' }));
+      await marker;
+      // Bob's socket is no longer in the room: the barrier below proves nothing is in flight to him.
+      okData(await bob().emitWithAck('room:list', {}));
+      expect(bobSees.seen).toEqual([]);
+      expect(errorCode(await bob().emitWithAck('message:send', { room_id: roomId, content: 'x' }))).toBe(
+        'FORBIDDEN',
+      );
+      // Leaving again is a no-op.
+      expect(okData(await bob().emitWithAck('room:leave', { room_id: roomId }))).toEqual({});
+    });
+
+    it('passes ownership to the longest-standing member when the owner leaves', async () => {
+      okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+      okData(await carol().emitWithAck('room:join', { room_id: roomId }));
+      const updated = waitFor(bob(), 'room:updated');
+      okData(await alice().emitWithAck('room:leave', { room_id: roomId }));
+      const detail = await updated;
+      expect(detail.members.map((m) => [m.user_id, m.role])).toEqual([
+        ['bob', 'owner'],
+        ['carol', 'member'],
+      ]);
+      // The new owner can invite.
+      okData(await bob().emitWithAck('room:invite', { room_id: roomId, user_ids: ['dave'] }));
+    });
+  });
+
+  describe('invite', () => {
+    it('is for the owner only; invitees become members and their sockets join the room', async () => {
+      const room = okData(
+        await alice().emitWithAck('room:create', { name: 'team', is_private: true, invited_users: ['bob'] }),
+      );
+      expect(
+        errorCode(await bob().emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] })),
+      ).toBe('FORBIDDEN');
+      const forbidden = await server.http<{ error: { code: string } }>(
+        'POST',
+        `/api/rooms/${room.id}/invite`,
+        {
+          token: tokens.bob,
+          body: { user_ids: ['carol'] },
+        },
+      );
+      expect(forbidden.status).toBe(403);
+
+      const carolTold = waitFor(carol(), 'room:updated');
+      const bobTold = waitFor(bob(), 'room:user_joined');
+      const res = await server.http<RoomDetail>('POST', `/api/rooms/${room.id}/invite`, {
+        token: tokens.alice,
+        body: { user_ids: ['carol', 'bob'] },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.members.map((m) => m.user_id)).toEqual(['alice', 'bob', 'carol']);
+      expect(await carolTold).toMatchObject({ id: room.id, is_member: true });
+      expect(await bobTold).toMatchObject({ room_id: room.id, user_id: 'carol', username: 'Carol' });
+
+      const visible = okData(await carol().emitWithAck('room:get', { room_id: room.id }));
+      expect(visible.is_member).toBe(true);
+      const arrival = waitFor(carol(), 'message:new');
+      okData(await alice().emitWithAck('message:send', { room_id: room.id, content: 'welcome carol' }));
+      expect((await arrival).content).toBe('welcome carol');
+      // Joining after an invite is a no-op that answers the room.
+      expect(okData(await carol().emitWithAck('room:join', { room_id: room.id })).member_count).toBe(3);
+    });
+
+    it('shows members who have not connected yet by their user id, and online flags for connected ones', async () => {
+      const room = okData(
+        await alice().emitWithAck('room:create', { name: 'mixed', invited_users: ['bob', 'zed'] }),
+      );
+      const byId = Object.fromEntries(room.members.map((m) => [m.user_id, m]));
+      expect(byId.bob).toMatchObject({ username: 'Bob', online: true });
+      expect(byId.zed).toMatchObject({ username: 'zed', online: false });
+    });
+  });
+});
