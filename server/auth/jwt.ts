@@ -33,7 +33,8 @@ export function createTokenVerifier(secret: string): TokenVerifier {
 export async function signToken(
   secret: string,
   user: { id: string; name: string },
-  expiresIn: string | number = '24h',
+  /** A lifetime such as "24h", "7d" or "15m". */
+  expiresIn = '24h',
 ): Promise<string> {
   return new SignJWT({ name: user.name })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })

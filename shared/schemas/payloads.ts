@@ -39,8 +39,12 @@ export function createPayloadSchemas(limits: Limits) {
   const typingShape = { room_id: entityIdSchema, is_typing: z.boolean() };
   const reactionShape = { message_id: entityIdSchema, emoji: emojiSchema(limits.emojiMax) };
 
-  /** The seed's optional identity fields: when present they must match the token (checked by the HTTP adapter). */
-  const seedIdentity = { user_id: userIdSchema.optional(), username: displayNameSchema.optional() };
+  /**
+   * The seed's optional identity fields: when present they must match the token (checked by the
+   * HTTP adapter). The contract compares them as strings, so the seed's numeric ids are accepted.
+   */
+  const seedUserId = z.union([userIdSchema, z.number().int().nonnegative().transform(String)]);
+  const seedIdentity = { user_id: seedUserId.optional(), username: displayNameSchema.optional() };
 
   const historyFilter = {
     before_seq: cursor.nullish(),
@@ -67,12 +71,12 @@ export function createPayloadSchemas(limits: Limits) {
     presenceGet: z.strictObject({ user_ids: z.array(userIdSchema).min(1).max(100) }),
 
     // HTTP bodies: the socket payloads plus the seed's fields.
-    createRoomRequest: z.strictObject({ ...roomCreateShape, creator_id: userIdSchema.optional() }),
+    createRoomRequest: z.strictObject({ ...roomCreateShape, creator_id: seedUserId.optional() }),
     messageRequest: z
       .strictObject({ ...messageSendShape, ...seedIdentity })
       .superRefine(requireUrlForAttachments),
     typingRequest: z.strictObject({ ...typingShape, ...seedIdentity }),
-    reactionRequest: z.strictObject({ ...reactionShape, user_id: userIdSchema.optional() }),
+    reactionRequest: z.strictObject({ ...reactionShape, user_id: seedUserId.optional() }),
     inviteRequest: z.strictObject({
       user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
     }),

@@ -1,0 +1,203 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../server/config/env';
+
+const GOOD_SECRET = 'a-production-secret-of-at-least-32-characters-0123';
+
+/** Runs `loadConfig` expecting a ConfigError, and returns its message. */
+function configErrorOf(env: NodeJS.ProcessEnv): string {
+  let thrown: unknown;
+  try {
+    loadConfig(env);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  return thrown instanceof Error ? thrown.message : '';
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    it('serves on 0.0.0.0:3002 in development with the contract defaults', () => {
+      const config = loadConfig({});
+      expect(config).toMatchObject({
+        env: 'development',
+        host: '0.0.0.0',
+        port: 3002,
+        typingTimeoutMs: 6000,
+        corsOrigins: [],
+      });
+    });
+
+    it('stores data in ./data/chat.db, resolved to an absolute path', () => {
+      const { storage } = loadConfig({});
+      expect(storage).toEqual({ kind: 'sqlite', path: path.resolve('data', 'chat.db') });
+      expect(path.isAbsolute(storage.path)).toBe(true);
+    });
+
+    it('uses the limits of the contract', () => {
+      expect(loadConfig({}).limits).toEqual({
+        contentMax: 4000,
+        roomNameMax: 100,
+        descriptionMax: 1000,
+        emojiMax: 32,
+        invitedUsersMax: 1000,
+        historyMax: 100,
+        historyDefault: 50,
+        clientIdMax: 64,
+        messagesPerSecond: 20,
+        typingPerSecond: 10,
+        packetBytes: 1_000_000,
+        bodyBytes: 1_000_000,
+      });
+    });
+  });
+
+  describe('environment overrides', () => {
+    it('reads HOST, PORT and TYPING_TIMEOUT_MS', () => {
+      const config = loadConfig({ HOST: '127.0.0.1', PORT: '8080', TYPING_TIMEOUT_MS: '2500' });
+      expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, typingTimeoutMs: 2500 });
+    });
+
+    it('accepts PORT=0 (an ephemeral port)', () => {
+      expect(loadConfig({ PORT: '0' }).port).toBe(0);
+    });
+
+    it('reads every limit from its variable', () => {
+      const { limits } = loadConfig({
+        MAX_CONTENT_LENGTH: '500',
+        MAX_ROOM_NAME_LENGTH: '40',
+        MAX_DESCRIPTION_LENGTH: '0',
+        MAX_EMOJI_LENGTH: '8',
+        MAX_INVITED_USERS: '10',
+        MAX_HISTORY_LIMIT: '30',
+        DEFAULT_HISTORY_LIMIT: '20',
+        MAX_CLIENT_ID_LENGTH: '16',
+        RATE_LIMIT_MESSAGES_PER_SECOND: '2.5',
+        RATE_LIMIT_TYPING_PER_SECOND: '1',
+        MAX_SOCKET_PACKET_BYTES: '2048',
+        MAX_HTTP_BODY_BYTES: '4096',
+      });
+      expect(limits).toEqual({
+        contentMax: 500,
+        roomNameMax: 40,
+        descriptionMax: 0,
+        emojiMax: 8,
+        invitedUsersMax: 10,
+        historyMax: 30,
+        historyDefault: 20,
+        clientIdMax: 16,
+        messagesPerSecond: 2.5,
+        typingPerSecond: 1,
+        packetBytes: 2048,
+        bodyBytes: 4096,
+      });
+    });
+
+    it('refuses a limit that is not a number, naming the variable', () => {
+      expect(configErrorOf({ MAX_CONTENT_LENGTH: 'lots' })).toMatch(/MAX_CONTENT_LENGTH/);
+    });
+
+    it('refuses a zero content limit and a zero message rate', () => {
+      expect(configErrorOf({ MAX_CONTENT_LENGTH: '0' })).toMatch(/MAX_CONTENT_LENGTH/);
+      expect(configErrorOf({ RATE_LIMIT_MESSAGES_PER_SECOND: '0' })).toMatch(
+        /RATE_LIMIT_MESSAGES_PER_SECOND/,
+      );
+    });
+
+    it('refuses a default history page larger than the maximum', () => {
+      expect(configErrorOf({ MAX_HISTORY_LIMIT: '10', DEFAULT_HISTORY_LIMIT: '20' })).toMatch(
+        /DEFAULT_HISTORY_LIMIT/,
+      );
+    });
+
+    it('reports every invalid variable at once', () => {
+      const message = configErrorOf({ PORT: 'http', LOG_LEVEL: 'loud' });
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/LOG_LEVEL/);
+    });
+  });
+
+  describe('PORT', () => {
+    it.each(['abc', '-1', '65536', '3002.5'])('refuses PORT=%s', (port) => {
+      expect(configErrorOf({ PORT: port })).toMatch(/PORT/);
+    });
+  });
+
+  describe('JWT_SECRET', () => {
+    it('refuses to start in production without JWT_SECRET, saying so', () => {
+      const message = configErrorOf({ NODE_ENV: 'production' });
+      expect(message).toMatch(/JWT_SECRET/);
+      expect(message).toMatch(/production/);
+    });
+
+    it('uses the given secret in production', () => {
+      const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET });
+      expect(config.env).toBe('production');
+      expect(config.jwtSecret).toBe(GOOD_SECRET);
+      expect(config.usingDevSecret).toBe(false);
+    });
+
+    it('refuses a secret shorter than 32 characters, in any environment', () => {
+      const short = 'x'.repeat(31);
+      expect(configErrorOf({ JWT_SECRET: short })).toMatch(/JWT_SECRET/);
+      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: short })).toMatch(/JWT_SECRET/);
+      expect(loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jwtSecret).toBe('x'.repeat(32));
+    });
+
+    it.each(['development', 'test'])('falls back to a development secret when NODE_ENV=%s', (env) => {
+      const config = loadConfig({ NODE_ENV: env });
+      expect(config.usingDevSecret).toBe(true);
+      expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    });
+
+    it('treats an empty JWT_SECRET (as in a .env copied from .env.example) as unset', () => {
+      // .env.example ships `JWT_SECRET=` and says every variable is optional outside production.
+      const config = loadConfig({ NODE_ENV: 'development', JWT_SECRET: '' });
+      expect(config.usingDevSecret).toBe(true);
+      expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+      expect(configErrorOf({ NODE_ENV: 'production', JWT_SECRET: '' })).toMatch(/JWT_SECRET/);
+    });
+  });
+
+  describe('DATABASE_URL', () => {
+    it('reads sqlite:<absolute path>', () => {
+      const file = path.resolve('/tmp/chat-service-config-test/chat.db');
+      expect(loadConfig({ DATABASE_URL: `sqlite:${file}` }).storage).toEqual({ kind: 'sqlite', path: file });
+    });
+
+    it('resolves a relative sqlite path against the working directory', () => {
+      expect(loadConfig({ DATABASE_URL: 'sqlite:var/db/chat.sqlite' }).storage).toEqual({
+        kind: 'sqlite',
+        path: path.resolve('var/db/chat.sqlite'),
+      });
+    });
+
+    it('refuses sqlite: without a path', () => {
+      expect(configErrorOf({ DATABASE_URL: 'sqlite:' })).toMatch(/sqlite:<path>/);
+    });
+
+    it.each(['postgres://chat:pw@127.0.0.1:5432/chat', 'postgresql://127.0.0.1/chat'])(
+      'refuses %s with a message naming PostgreSQL',
+      (url) => {
+        expect(configErrorOf({ DATABASE_URL: url })).toMatch(/PostgreSQL/);
+      },
+    );
+
+    it('refuses an unknown scheme with a message naming DATABASE_URL', () => {
+      expect(configErrorOf({ DATABASE_URL: 'mysql://127.0.0.1/chat' })).toMatch(/DATABASE_URL/);
+    });
+  });
+
+  describe('CORS_ORIGINS', () => {
+    it.each<[string, string[] | true]>([
+      ['', []],
+      ['https://a.example', ['https://a.example']],
+      ['https://a.example,https://b.example', ['https://a.example', 'https://b.example']],
+      [' https://a.example , , https://b.example ', ['https://a.example', 'https://b.example']],
+      ['*', true],
+      ['https://a.example,*', true],
+    ])('parses %j', (value, expected) => {
+      expect(loadConfig({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
+    });
+  });
+});
