@@ -19,10 +19,14 @@ export function toWireError(err: unknown): WireError {
     return { status: ERROR_HTTP_STATUS[err.code], body: err.toBody(), unexpected: false };
   }
   if (err instanceof z.ZodError) {
-    const details: ErrorDetail[] = err.issues.map((issue) => ({
-      field: issue.path.map(String).join('.'),
-      reason: issue.message,
-    }));
+    const details: ErrorDetail[] = err.issues.flatMap((issue) => {
+      const at = issue.path.map(String);
+      // An unknown key is reported against the key itself, one detail per key.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ field: [...at, key].join('.'), reason: 'unknown field' }));
+      }
+      return [{ field: at.join('.'), reason: issue.message }];
+    });
     const first = details[0];
     const message = first
       ? `Invalid ${first.field ? `field "${first.field}"` : 'payload'}: ${first.reason}`

@@ -11,7 +11,8 @@ export interface Notifier {
     payload: ServerPayload<E>,
     exceptUserIds?: readonly string[],
   ): void;
-  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerPayload<E>): void;
+  /** One broadcast to every live socket of these users (encoded once, however many they are). */
+  toUsers<E extends ServerEventName>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void;
   /** Puts every live socket of these users into the room's channel (membership gained). */
   joinRoom(userIds: readonly string[], roomId: string): void;
   /** Takes every live socket of these users out of the room's channel (membership lost). */

@@ -113,7 +113,7 @@ export class RoomService {
       last_read_seq: detail.last_message_seq,
       unread_count: 0,
     };
-    for (const userId of newMemberIds) notifier.toUser(userId, 'room:updated', asNewMember);
+    notifier.toUsers(newMemberIds, 'room:updated', asNewMember);
   }
 
   private announceMembership(

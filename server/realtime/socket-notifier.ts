@@ -22,8 +22,8 @@ export class SocketNotifier implements Notifier {
     scoped.emit(event, ...emitArgs<E>(payload));
   }
 
-  toUser<E extends ServerEventName>(userId: string, event: E, payload: ServerPayload<E>): void {
-    this.nsp.to(channel.user(userId)).emit(event, ...emitArgs<E>(payload));
+  toUsers<E extends ServerEventName>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void {
+    if (userIds.length > 0) this.nsp.to(userIds.map(channel.user)).emit(event, ...emitArgs<E>(payload));
   }
 
   joinRoom(userIds: readonly string[], roomId: string): void {

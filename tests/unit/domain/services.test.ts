@@ -9,7 +9,7 @@ import { SqliteStore } from '../../../server/store/sqlite/sqlite-store';
 
 type Notice =
   | { kind: 'room'; roomId: string; event: ServerEventName; except: readonly string[] }
-  | { kind: 'user'; userId: string; event: ServerEventName }
+  | { kind: 'users'; userIds: readonly string[]; event: ServerEventName }
   | { kind: 'join' | 'leave'; userIds: readonly string[]; roomId: string };
 
 /** Records what the domain asks the transport to do; the store underneath is a real SQLite file. */
@@ -18,8 +18,8 @@ class RecordingNotifier implements Notifier {
   toRoom(roomId: string, event: ServerEventName, _payload: unknown, except: readonly string[] = []): void {
     this.notices.push({ kind: 'room', roomId, event, except });
   }
-  toUser(userId: string, event: ServerEventName): void {
-    this.notices.push({ kind: 'user', userId, event });
+  toUsers(userIds: readonly string[], event: ServerEventName): void {
+    this.notices.push({ kind: 'users', userIds, event });
   }
   joinRoom(userIds: readonly string[], roomId: string): void {
     this.notices.push({ kind: 'join', userIds, roomId });
@@ -84,7 +84,7 @@ describe('domain services (real SQLite store)', () => {
     expect(notifier.notices).toEqual([
       { kind: 'join', userIds: ['alice', 'bob'], roomId: 'id1' },
       { kind: 'room', roomId: 'id1', event: 'room:updated', except: ['bob'] },
-      { kind: 'user', userId: 'bob', event: 'room:updated' },
+      { kind: 'users', userIds: ['bob'], event: 'room:updated' },
     ]);
   });
 
