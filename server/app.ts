@@ -12,7 +12,9 @@ import { UserDirectory } from './domain/user-directory';
 import { configureHttpApp } from './http/http-app';
 import { createLogger, type Logger } from './logger';
 import { attachChatNamespace } from './realtime/chat-namespace';
-import { LocalPresence } from './realtime/local-presence';
+import { LocalPresence } from './ephemeral/local-presence';
+import { LocalRateLimiter } from './ephemeral/local-rate-limiter';
+import { LocalTypingTracker } from './ephemeral/local-typing';
 import { SocketNotifier } from './realtime/socket-notifier';
 import type { ChatServer } from './realtime/types';
 import { openStore } from './store/open-store';
@@ -44,24 +46,31 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
   });
   const nsp = io.of('/chat');
-  const presence = new LocalPresence();
   const users = new UserDirectory(store);
   const verify = createTokenVerifier(config.jwtSecret);
+  const typing = new LocalTypingTracker(config.typingTimeoutMs);
+  const rateLimiter = new LocalRateLimiter({
+    messagesPerSecond: config.limits.messagesPerSecond,
+    typingPerSecond: config.limits.typingPerSecond,
+    unauthenticatedPerMinute: config.unauthenticatedPerMinute,
+  });
   const services = createServices({
     store,
     notifier: new SocketNotifier(nsp),
-    presence,
+    presence: new LocalPresence(),
+    typing,
+    rateLimiter,
     users,
     limits: config.limits,
     now: () => new Date(),
     newId: () => nanoid(),
   });
-  attachChatNamespace(io, {
+  const chat = attachChatNamespace(io, {
     services,
     store,
     users,
     verify,
-    presence,
+    rateLimiter,
     events: createClientEvents(config.limits),
     logger,
   });
@@ -71,6 +80,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     payloads: createPayloadSchemas(config.limits),
     store,
     verify,
+    rateLimiter,
     logger,
   });
 
@@ -100,6 +110,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         });
         httpServer.closeIdleConnections();
         await ioClosed;
+        // Disconnects record last_seen: let that finish before the database closes.
+        await chat.settle();
+        typing.close();
         await store.close();
       })();
       return closing;

@@ -37,6 +37,8 @@ export const errorBodySchema = z.object({
   code: errorCodeSchema,
   message: z.string(),
   details: z.array(errorDetailSchema).optional(),
+  /** With RATE_LIMITED: how long to wait before the next attempt succeeds. */
+  retry_after_ms: z.number().int().nonnegative().optional(),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
@@ -54,13 +56,20 @@ export class ChatError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 
+  /** Builds a ChatError from an error body received from the server (ack or HTTP). */
+  static fromBody(body: ErrorBody): ChatError {
+    return new ChatError(body.code, body.message, body.details, body.retry_after_ms);
+  }
+
   toBody(): ErrorBody {
-    return this.details
-      ? { code: this.code, message: this.message, details: this.details }
-      : { code: this.code, message: this.message };
+    const body: ErrorBody = { code: this.code, message: this.message };
+    if (this.details) body.details = this.details;
+    if (this.retryAfterMs !== undefined) body.retry_after_ms = this.retryAfterMs;
+    return body;
   }
 }

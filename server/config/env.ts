@@ -6,7 +6,6 @@ const DEV_JWT_SECRET = 'chat-service-development-secret-do-not-use-in-production
 const MIN_SECRET_LENGTH = 32;
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
-const positive = (fallback: number) => z.coerce.number().positive().default(fallback);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -30,8 +29,9 @@ const envSchema = z.object({
   MAX_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyMax, 1),
   DEFAULT_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyDefault, 1),
   MAX_CLIENT_ID_LENGTH: int(DEFAULT_LIMITS.clientIdMax, 1),
-  RATE_LIMIT_MESSAGES_PER_SECOND: positive(DEFAULT_LIMITS.messagesPerSecond),
-  RATE_LIMIT_TYPING_PER_SECOND: positive(DEFAULT_LIMITS.typingPerSecond),
+  RATE_LIMIT_MESSAGES_PER_SECOND: int(DEFAULT_LIMITS.messagesPerSecond, 1),
+  RATE_LIMIT_TYPING_PER_SECOND: int(DEFAULT_LIMITS.typingPerSecond, 1),
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int(120, 1),
   MAX_SOCKET_PACKET_BYTES: int(DEFAULT_LIMITS.packetBytes, 1024),
   MAX_HTTP_BODY_BYTES: int(DEFAULT_LIMITS.bodyBytes, 1024),
 });
@@ -51,6 +51,8 @@ export interface Config {
   corsOrigins: string[] | true;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** Calls without a valid token allowed per client address per minute. */
+  unauthenticatedPerMinute: number;
   limits: Limits;
 }
 
@@ -91,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     typingTimeoutMs: e.TYPING_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
     limits: {
       contentMax: e.MAX_CONTENT_LENGTH,
       roomNameMax: e.MAX_ROOM_NAME_LENGTH,

@@ -1,14 +1,18 @@
 import type { Limits } from '../../shared/limits';
 import type { ChatStore } from '../store/types';
 import type { Notifier } from './notifier';
-import type { PresenceReader } from './presence';
+import type { PresenceTracker } from './presence';
+import type { RateLimiter } from './rate-limits';
+import type { TypingTracker } from './typing';
 import type { UserDirectory } from './user-directory';
 
 /** What the domain services are built from; tests pass their own clock and ids. */
 export interface DomainDeps {
   store: ChatStore;
   notifier: Notifier;
-  presence: PresenceReader;
+  presence: PresenceTracker;
+  typing: TypingTracker;
+  rateLimiter: RateLimiter;
   users: UserDirectory;
   limits: Limits;
   now: () => Date;

@@ -1,10 +1,13 @@
 import type { z } from 'zod';
+import { ChatError } from '../../shared/errors';
 import type { HistoryPage, Message } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
-import { roomToWriteIn, visibleRoom } from './access';
+import { isHttpUrl } from '../../shared/schemas/primitives';
+import { requireMembership, roomToWriteIn, visibleMessage, visibleRoom } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
-import { notFound } from './errors';
+import { forbidden, notFound } from './errors';
+import type { TypingService } from './typing-service';
 
 export type MessageSendInput = z.output<PayloadSchemas['messageSend']>;
 export type HistoryInput = z.output<PayloadSchemas['messageHistory']>;
@@ -15,12 +18,16 @@ export interface SentMessage {
   created: boolean;
 }
 
-/** Messages: send (with threads and idempotency), read one, read history. */
+/** Messages: send (with threads and idempotency), read one, read history, edit, delete. */
 export class MessageService {
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly typing: TypingService,
+  ) {}
 
   async send(actor: Actor, input: MessageSendInput): Promise<SentMessage> {
     const { store, notifier } = this.deps;
+    await this.deps.rateLimiter.consume('message', actor.id);
     const room = await roomToWriteIn(store, actor, input.room_id);
     const parentId = input.parent_id ? await this.threadRoot(room.id, input.parent_id) : null;
     const { message, created, parent } = await store.insertMessage({
@@ -37,17 +44,50 @@ export class MessageService {
     if (created) {
       notifier.toRoom(room.id, 'message:new', message);
       if (parent) notifier.toRoom(room.id, 'message:updated', parent);
+      await this.typing.stop(actor, room.id);
     }
     return { message, created };
   }
 
   async get(actor: Actor, messageId: string): Promise<Message> {
-    const message = await this.deps.store.getMessage(messageId);
-    if (!message) throw notFound('message', 'message_id');
-    await visibleRoom(this.deps.store, actor, message.room_id).catch(() => {
-      throw notFound('message', 'message_id');
+    return (await visibleMessage(this.deps.store, actor, messageId)).message;
+  }
+
+  /** The author only; a tombstone cannot be edited. */
+  async edit(actor: Actor, messageId: string, content: string): Promise<Message> {
+    const { store, notifier } = this.deps;
+    const { message, room } = await visibleMessage(store, actor, messageId);
+    requireMembership(room);
+    if (message.user_id !== actor.id) throw forbidden('only the author can edit a message');
+    if (message.deleted) throw new ChatError('CONFLICT', 'the message is deleted');
+    if (message.message_type !== 'text' && !isHttpUrl(content)) {
+      throw new ChatError('VALIDATION_ERROR', `Invalid field "content": must be an http(s) URL`, [
+        { field: 'content', reason: `must be an http(s) URL for a ${message.message_type} message` },
+      ]);
+    }
+    const edited = await store.editMessage(message.id, content, this.deps.now().toISOString());
+    if (!edited) throw notFound('message', 'message_id');
+    notifier.toRoom(room.id, 'message:updated', edited);
+    return edited;
+  }
+
+  /** The author or a room owner; leaves a tombstone (same id and seq). Deleting twice is a no-op. */
+  async delete(actor: Actor, messageId: string): Promise<void> {
+    const { store, notifier } = this.deps;
+    const { message, room } = await visibleMessage(store, actor, messageId);
+    requireMembership(room);
+    if (message.user_id !== actor.id) {
+      const me = await store.getMember(room.id, actor.id);
+      if (me?.role !== 'owner') throw forbidden('only the author or a room owner can delete a message');
+    }
+    if (message.deleted) return;
+    const tombstone = await store.deleteMessage(message.id);
+    if (!tombstone) throw notFound('message', 'message_id');
+    notifier.toRoom(room.id, 'message:deleted', {
+      room_id: room.id,
+      message_id: tombstone.id,
+      seq: tombstone.seq,
     });
-    return message;
   }
 
   async history(actor: Actor, input: HistoryInput): Promise<HistoryPage> {

@@ -11,6 +11,8 @@ export interface Notifier {
     payload: ServerPayload<E>,
     exceptUserIds?: readonly string[],
   ): void;
+  /** One broadcast to every socket in any of these rooms (each socket gets it once). */
+  toRooms<E extends ServerEventName>(roomIds: readonly string[], event: E, payload: ServerPayload<E>): void;
   /** One broadcast to every live socket of these users (encoded once, however many they are). */
   toUsers<E extends ServerEventName>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void;
   /** Puts every live socket of these users into the room's channel (membership gained). */

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
-import type { Room, RoomDetail } from '../../shared/schemas/objects';
+import type { ReadState, Room, RoomDetail } from '../../shared/schemas/objects';
 import type { NewMember, StoredMember } from '../store/types';
-import { visibleRoom } from './access';
+import { roomToWriteIn, visibleRoom } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
@@ -91,12 +91,37 @@ export class RoomService {
     return detail;
   }
 
-  /** The room as `viewerId` sees it, with its members and their online flags. */
+  /** Moves the actor's read position forward (never backwards) and announces it to the room. */
+  async markRead(actor: Actor, roomId: string, seq: number): Promise<ReadState> {
+    const { store, notifier } = this.deps;
+    await roomToWriteIn(store, actor, roomId);
+    const position = await store.markRead(roomId, actor.id, seq);
+    if (!position) throw forbidden('join the room first');
+    if (position.changed) {
+      notifier.toRoom(roomId, 'receipt:updated', {
+        room_id: roomId,
+        user_id: actor.id,
+        last_read_seq: position.last_read_seq,
+      });
+    }
+    return {
+      room_id: roomId,
+      last_read_seq: position.last_read_seq,
+      unread_count: position.last_message_seq - position.last_read_seq,
+    };
+  }
+
+  /**
+   * The room as `viewerId` sees it, with its members. Online flags are presence, which only
+   * members of the room may see: for anyone else every member shows offline.
+   */
   async detail(roomId: string, viewerId: string): Promise<RoomDetail> {
     const { store, presence } = this.deps;
     const [room, members] = await Promise.all([store.getRoom(roomId, viewerId), store.listMembers(roomId)]);
     if (!room) throw notFound('room', 'room_id');
-    const online = await presence.onlineAmong(members.map((m) => m.user_id));
+    const online = room.is_member
+      ? await presence.onlineAmong(members.map((m) => m.user_id))
+      : new Set<string>();
     return { ...room, members: members.map((m: StoredMember) => ({ ...m, online: online.has(m.user_id) })) };
   }
 

@@ -33,6 +33,9 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     }
     const wire = toWireError(fromBodyParser(err) ?? err);
     if (wire.unexpected) logger.error('request failed', { method: req.method, path: req.path, err });
+    if (wire.body.retry_after_ms !== undefined) {
+      res.setHeader('Retry-After', String(Math.ceil(wire.body.retry_after_ms / 1000)));
+    }
     res.status(wire.status).json({ error: wire.body });
   };
 }

@@ -4,12 +4,14 @@ import helmet from 'helmet';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import type { TokenVerifier } from '../auth/jwt';
 import type { Config } from '../config/env';
+import type { RateLimiter } from '../domain/rate-limits';
 import type { Services } from '../domain/services';
 import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
 import { requireAuth } from './auth-middleware';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
 import { requestLog } from './request-log';
+import { activityRoutes } from './routes/activity-routes';
 import { healthRoutes } from './routes/health-routes';
 import { messageRoutes } from './routes/message-routes';
 import { roomRoutes } from './routes/room-routes';
@@ -20,6 +22,7 @@ export interface HttpDeps {
   payloads: PayloadSchemas;
   store: ChatStore;
   verify: TokenVerifier;
+  rateLimiter: RateLimiter;
   logger: Logger;
 }
 
@@ -33,10 +36,11 @@ export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   app.use(healthRoutes(deps.store));
   const api = express.Router();
   // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.
-  api.use(requireAuth(deps.verify));
+  api.use(requireAuth(deps.verify, deps.rateLimiter));
   api.use(express.json({ limit: deps.config.limits.bodyBytes }));
   api.use(roomRoutes(deps.services, deps.payloads));
   api.use(messageRoutes(deps.services, deps.payloads));
+  api.use(activityRoutes(deps.services, deps.payloads));
   app.use('/api', api);
 
   app.use(notFoundRoute);

@@ -22,6 +22,10 @@ export class SocketNotifier implements Notifier {
     scoped.emit(event, ...emitArgs<E>(payload));
   }
 
+  toRooms<E extends ServerEventName>(roomIds: readonly string[], event: E, payload: ServerPayload<E>): void {
+    if (roomIds.length > 0) this.nsp.to(roomIds.map(channel.room)).emit(event, ...emitArgs<E>(payload));
+  }
+
   toUsers<E extends ServerEventName>(userIds: readonly string[], event: E, payload: ServerPayload<E>): void {
     if (userIds.length > 0) this.nsp.to(userIds.map(channel.user)).emit(event, ...emitArgs<E>(payload));
   }

@@ -1,4 +1,4 @@
-import type { HistoryPage, Member, MemberRole, Message, Room } from '../../shared/schemas/objects';
+import type { HistoryPage, Member, MemberRole, Message, Reaction, Room } from '../../shared/schemas/objects';
 import type { MessageType } from '../../shared/schemas/primitives';
 
 /**
@@ -13,6 +13,12 @@ export interface ChatStore {
 
   /** Records a user's latest display name (used for members who have not spoken yet). */
   rememberUser(user: { id: string; name: string }): Promise<void>;
+  /** Records when a user was last seen (came online or went offline). */
+  setLastSeen(userId: string, at: string): Promise<void>;
+  /** The known users among `userIds` (unknown ids are left out). */
+  getUsers(userIds: readonly string[]): Promise<StoredUser[]>;
+  /** Those of `userIds` who share at least one room with `viewerId`. */
+  usersSharingRoomWith(viewerId: string, userIds: readonly string[]): Promise<string[]>;
 
   createRoom(room: NewRoom, members: NewMember[]): Promise<void>;
   /** The room as `viewerId` sees it (membership and read state), or null when it does not exist. */
@@ -26,6 +32,11 @@ export interface ChatStore {
   /** Removes a member; when the last owner leaves, the longest-standing member becomes owner. */
   removeMember(roomId: string, userId: string): Promise<RemovedMember>;
   roomIdsOf(userId: string): Promise<string[]>;
+  /**
+   * Moves a member's read position forward to `seq` (clamped to the room's last seq; never
+   * backwards). Null when the user is not a member.
+   */
+  markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null>;
 
   /**
    * Stores a message with the room's next seq, in one transaction with: the parent's reply_count,
@@ -34,6 +45,33 @@ export interface ChatStore {
   insertMessage(message: NewMessage): Promise<InsertedMessage>;
   getMessage(messageId: string): Promise<Message | null>;
   listMessages(query: HistoryQuery): Promise<HistoryPage>;
+  /** Replaces the content and sets edited_at; null when the message does not exist. */
+  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null>;
+  /**
+   * Turns the message into its tombstone (content "", deleted, reactions gone; id, seq, thread
+   * and reply_count kept). Null when the message does not exist.
+   */
+  deleteMessage(messageId: string): Promise<Message | null>;
+
+  /** One reaction per (message, user, emoji): false when it was already there. */
+  addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean>;
+  /** False when there was nothing to remove. */
+  removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean>;
+  /** The message's reactions: each emoji with its count and users, ordered by first use. */
+  reactionsOf(messageId: string): Promise<Reaction[]>;
+}
+
+export interface StoredUser {
+  user_id: string;
+  username: string;
+  last_seen: string | null;
+}
+
+export interface ReadPosition {
+  last_read_seq: number;
+  last_message_seq: number;
+  /** False when the position did not move (an older or equal seq). */
+  changed: boolean;
 }
 
 export interface NewRoom {

@@ -4,6 +4,7 @@ import {
   displayNameSchema,
   emojiSchema,
   entityIdSchema,
+  isHttpUrl,
   messageTypeSchema,
   seqSchema,
   userIdSchema,
@@ -105,14 +106,12 @@ function queryInt(target: z.ZodNumber) {
     .pipe(target);
 }
 
-const attachmentUrl = z.url({ protocol: /^https?$/ });
-
 function requireUrlForAttachments(
   value: { message_type: string; content: string },
   ctx: z.RefinementCtx,
 ): void {
   if (value.message_type === 'text') return;
-  if (!attachmentUrl.safeParse(value.content).success) {
+  if (!isHttpUrl(value.content)) {
     ctx.addIssue({
       code: 'custom',
       path: ['content'],

@@ -15,6 +15,10 @@ export const entityIdSchema = z
 export const seqSchema = z.number().int().nonnegative();
 export const timestampSchema = z.iso.datetime();
 
+/** An absolute http(s) URL: the content of `image` and `file` messages. */
+export const httpUrlSchema = z.url({ protocol: /^https?$/ });
+export const isHttpUrl = (value: string): boolean => httpUrlSchema.safeParse(value).success;
+
 export const messageTypeSchema = z.enum(['text', 'image', 'file']);
 export type MessageType = z.infer<typeof messageTypeSchema>;
 

@@ -9,7 +9,8 @@ describe('history, threads and durability', () => {
   let roomId: string;
 
   beforeEach(async () => {
-    server = await startServer();
+    // This file sends hundreds of messages as fast as it can: far above the per-user rate limit.
+    server = await startServer({ env: { RATE_LIMIT_MESSAGES_PER_SECOND: '100000' } });
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
     roomId = okData(await alice.emitWithAck('room:create', { name: 'history' })).id;
@@ -172,7 +173,7 @@ describe('history, threads and durability', () => {
     await server.http('POST', `/api/rooms/${roomId}/join`, { token: bobToken });
     await server.close({ keepData: true });
 
-    server = await startServer({ dbFile: server.dbFile });
+    server = await startServer({ dbFile: server.dbFile, env: { RATE_LIMIT_MESSAGES_PER_SECOND: '100000' } });
     alice = await server.connect(await server.token('alice', 'Alice'));
     const page = okData(await alice.emitWithAck('message:history', { room_id: roomId }));
     expect(page.messages).toEqual(sent);

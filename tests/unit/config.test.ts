@@ -72,7 +72,7 @@ describe('loadConfig', () => {
         MAX_HISTORY_LIMIT: '30',
         DEFAULT_HISTORY_LIMIT: '20',
         MAX_CLIENT_ID_LENGTH: '16',
-        RATE_LIMIT_MESSAGES_PER_SECOND: '2.5',
+        RATE_LIMIT_MESSAGES_PER_SECOND: '25',
         RATE_LIMIT_TYPING_PER_SECOND: '1',
         MAX_SOCKET_PACKET_BYTES: '2048',
         MAX_HTTP_BODY_BYTES: '4096',
@@ -86,7 +86,7 @@ describe('loadConfig', () => {
         historyMax: 30,
         historyDefault: 20,
         clientIdMax: 16,
-        messagesPerSecond: 2.5,
+        messagesPerSecond: 25,
         typingPerSecond: 1,
         packetBytes: 2048,
         bodyBytes: 4096,
@@ -102,6 +102,8 @@ describe('loadConfig', () => {
       expect(configErrorOf({ RATE_LIMIT_MESSAGES_PER_SECOND: '0' })).toMatch(
         /RATE_LIMIT_MESSAGES_PER_SECOND/,
       );
+      // Budgets are whole numbers of calls per window.
+      expect(configErrorOf({ RATE_LIMIT_TYPING_PER_SECOND: '2.5' })).toMatch(/RATE_LIMIT_TYPING_PER_SECOND/);
     });
 
     it('refuses a default history page larger than the maximum', () => {

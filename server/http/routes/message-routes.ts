@@ -20,5 +20,17 @@ export function messageRoutes({ messages }: Services, p: PayloadSchemas): Router
     res.json(await messages.get(actorOf(res), id));
   });
 
+  r.patch('/messages/:id', async (req, res) => {
+    const { id } = p.messageIdParam.parse(req.params);
+    const { content } = p.editRequest.parse(req.body);
+    res.json(await messages.edit(actorOf(res), id, content));
+  });
+
+  r.delete('/messages/:id', async (req, res) => {
+    const { id } = p.messageIdParam.parse(req.params);
+    await messages.delete(actorOf(res), id);
+    res.status(204).end();
+  });
+
   return r;
 }

@@ -39,6 +39,12 @@ export function roomRoutes({ rooms, messages }: Services, p: PayloadSchemas): Ro
     res.json(await rooms.invite(actorOf(res), room_id, user_ids));
   });
 
+  r.post('/rooms/:room_id/read', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    const { seq } = p.readRequest.parse(req.body);
+    res.json(await rooms.markRead(actorOf(res), room_id, seq));
+  });
+
   r.get('/rooms/:room_id/messages', async (req, res) => {
     const { room_id } = p.roomIdParam.parse(req.params);
     const query = p.historyQuery.parse(req.query);

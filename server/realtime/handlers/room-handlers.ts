@@ -12,5 +12,6 @@ export function roomHandlers({ rooms }: Services): EventHandlers {
       return {};
     },
     'room:invite': (actor, p) => rooms.invite(actor, p.room_id, p.user_ids),
+    'room:read': (actor, p) => rooms.markRead(actor, p.room_id, p.seq),
   };
 }

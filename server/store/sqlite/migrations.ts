@@ -50,6 +50,20 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
         WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: 'reactions',
+    sql: `
+      CREATE TABLE reactions (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        user_id    TEXT NOT NULL,
+        emoji      TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (message_id, emoji, user_id)
+      );
+    `,
+  },
 ];
 
 /** Applies, in order and each in its own transaction, the migrations this file has not seen yet. */

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryPage, MemberRole, Message, Room } from '../../../shared/schemas/objects';
+import type { HistoryPage, MemberRole, Message, Reaction, Room } from '../../../shared/schemas/objects';
 import type { MessageType } from '../../../shared/schemas/primitives';
+import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
 import type {
   ChatStore,
   HistoryQuery,
@@ -10,8 +11,10 @@ import type {
   NewMember,
   NewMessage,
   NewRoom,
+  ReadPosition,
   RemovedMember,
   StoredMember,
+  StoredUser,
 } from '../types';
 import { migrate } from './migrations';
 
@@ -134,6 +137,38 @@ export class SqliteStore implements ChatStore {
         `UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?`,
       ),
       getMessage: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+      setLastSeen: db.prepare('UPDATE users SET last_seen = ? WHERE user_id = ?'),
+      getUsers: db.prepare<[string], StoredUser>(
+        'SELECT user_id, username, last_seen FROM users WHERE user_id IN (SELECT value FROM json_each(?))',
+      ),
+      sharing: db.prepare<[string, string], { user_id: string }>(
+        `SELECT DISTINCT other.user_id FROM room_members mine
+         JOIN room_members other ON other.room_id = mine.room_id
+         WHERE mine.user_id = ? AND other.user_id IN (SELECT value FROM json_each(?))`,
+      ),
+      readPosition: db.prepare<[string, string], { last_read_seq: number; last_seq: number }>(
+        `SELECT m.last_read_seq, r.last_seq FROM room_members m JOIN rooms r ON r.id = m.room_id
+         WHERE m.room_id = ? AND m.user_id = ?`,
+      ),
+      setReadPosition: db.prepare(
+        'UPDATE room_members SET last_read_seq = ? WHERE room_id = ? AND user_id = ?',
+      ),
+      editMessage: db.prepare<[string, string, string], MessageRow>(
+        'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? RETURNING *',
+      ),
+      deleteMessage: db.prepare<[string], MessageRow>(
+        `UPDATE messages SET content = '', deleted = 1 WHERE id = ? RETURNING *`,
+      ),
+      deleteReactionsOf: db.prepare('DELETE FROM reactions WHERE message_id = ?'),
+      addReaction: db.prepare(
+        `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (message_id, emoji, user_id) DO NOTHING`,
+      ),
+      removeReaction: db.prepare('DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?'),
+      reactionsOf: db.prepare<[string], ReactionRow>(
+        `SELECT message_id, emoji, user_id FROM reactions
+         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+      ),
     };
   }
 
@@ -147,6 +182,33 @@ export class SqliteStore implements ChatStore {
 
   async rememberUser(user: { id: string; name: string }): Promise<void> {
     this.stmt.upsertUser.run(user.id, user.name);
+  }
+
+  async setLastSeen(userId: string, at: string): Promise<void> {
+    this.stmt.setLastSeen.run(at, userId);
+  }
+
+  async getUsers(userIds: readonly string[]): Promise<StoredUser[]> {
+    return this.stmt.getUsers.all(JSON.stringify(userIds));
+  }
+
+  async usersSharingRoomWith(viewerId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.stmt.sharing.all(viewerId, JSON.stringify(userIds)).map((r) => r.user_id);
+  }
+
+  async markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null> {
+    return this.db
+      .transaction((): ReadPosition | null => {
+        const current = this.stmt.readPosition.get(roomId, userId);
+        if (!current) return null;
+        const target = Math.min(seq, current.last_seq);
+        if (target <= current.last_read_seq) {
+          return { last_read_seq: current.last_read_seq, last_message_seq: current.last_seq, changed: false };
+        }
+        this.stmt.setReadPosition.run(target, roomId, userId);
+        return { last_read_seq: target, last_message_seq: current.last_seq, changed: true };
+      })
+      .immediate();
   }
 
   async createRoom(room: NewRoom, members: NewMember[]): Promise<void> {
@@ -214,7 +276,7 @@ export class SqliteStore implements ChatStore {
       .transaction((): InsertedMessage => {
         if (message.client_id !== null) {
           const earlier = this.stmt.byClientId.get(message.room_id, message.user_id, message.client_id);
-          if (earlier) return { message: toMessage(earlier), created: false, parent: null };
+          if (earlier) return { message: this.hydrate(earlier), created: false, parent: null };
         }
         const next = this.stmt.nextSeq.get(message.room_id);
         if (!next) throw new Error(`room ${message.room_id} does not exist`);
@@ -223,7 +285,11 @@ export class SqliteStore implements ChatStore {
         this.stmt.markRead.run(next.last_seq, message.room_id, message.user_id);
         const stored = this.stmt.getMessage.get(message.id);
         if (!stored) throw new Error('inserted message not found');
-        return { message: toMessage(stored), created: true, parent: parent ? toMessage(parent) : null };
+        return {
+          message: toMessage(stored, []),
+          created: true,
+          parent: parent ? this.hydrate(parent) : null,
+        };
       })
       .immediate();
   }
@@ -244,7 +310,43 @@ export class SqliteStore implements ChatStore {
 
   async getMessage(messageId: string): Promise<Message | null> {
     const row = this.stmt.getMessage.get(messageId);
-    return row ? toMessage(row) : null;
+    return row ? this.hydrate(row) : null;
+  }
+
+  async editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
+    const row = this.stmt.editMessage.get(content, editedAt, messageId);
+    return row ? this.hydrate(row) : null;
+  }
+
+  async deleteMessage(messageId: string): Promise<Message | null> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt.deleteMessage.get(messageId);
+        if (row) this.stmt.deleteReactionsOf.run(messageId);
+        return row ? toMessage(row, []) : null;
+      })
+      .immediate();
+  }
+
+  async addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean> {
+    return this.stmt.addReaction.run(messageId, userId, emoji, at).changes > 0;
+  }
+
+  async removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
+    return this.stmt.removeReaction.run(messageId, userId, emoji).changes > 0;
+  }
+
+  async reactionsOf(messageId: string): Promise<Reaction[]> {
+    return this.reactionsFor([messageId]).get(messageId) ?? [];
+  }
+
+  private reactionsFor(messageIds: readonly string[]): Map<string, Reaction[]> {
+    if (messageIds.length === 0) return new Map();
+    return aggregateReactions(this.stmt.reactionsOf.all(JSON.stringify(messageIds)));
+  }
+
+  private hydrate(row: MessageRow): Message {
+    return toMessage(row, this.reactionsFor([row.id]).get(row.id) ?? []);
   }
 
   async listMessages(q: HistoryQuery): Promise<HistoryPage> {
@@ -260,7 +362,8 @@ export class SqliteStore implements ChatStore {
     const has_more = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     if (!forward) page.reverse();
-    return { messages: page.map(toMessage), has_more };
+    const reactions = this.reactionsFor(page.map((r) => r.id));
+    return { messages: page.map((r) => toMessage(r, reactions.get(r.id) ?? [])), has_more };
   }
 }
 
@@ -281,7 +384,7 @@ function toRoom(row: RoomRow): Room {
   };
 }
 
-function toMessage(row: MessageRow): Message {
+function toMessage(row: MessageRow, reactions: Reaction[]): Message {
   return {
     id: row.id,
     room_id: row.room_id,
@@ -292,7 +395,7 @@ function toMessage(row: MessageRow): Message {
     message_type: row.message_type,
     parent_id: row.parent_id,
     reply_count: row.reply_count,
-    reactions: [],
+    reactions,
     client_id: row.client_id,
     timestamp: row.created_at,
     edited_at: row.edited_at,

@@ -5,10 +5,14 @@ import { DEFAULT_LIMITS, type ServerEventName } from '../../../shared';
 import type { Notifier } from '../../../server/domain/notifier';
 import { createServices, type Services } from '../../../server/domain/services';
 import { UserDirectory } from '../../../server/domain/user-directory';
+import { LocalPresence } from '../../../server/ephemeral/local-presence';
+import { LocalRateLimiter } from '../../../server/ephemeral/local-rate-limiter';
+import { LocalTypingTracker } from '../../../server/ephemeral/local-typing';
 import { SqliteStore } from '../../../server/store/sqlite/sqlite-store';
 
 type Notice =
   | { kind: 'room'; roomId: string; event: ServerEventName; except: readonly string[] }
+  | { kind: 'rooms'; roomIds: readonly string[]; event: ServerEventName }
   | { kind: 'users'; userIds: readonly string[]; event: ServerEventName }
   | { kind: 'join' | 'leave'; userIds: readonly string[]; roomId: string };
 
@@ -17,6 +21,9 @@ class RecordingNotifier implements Notifier {
   notices: Notice[] = [];
   toRoom(roomId: string, event: ServerEventName, _payload: unknown, except: readonly string[] = []): void {
     this.notices.push({ kind: 'room', roomId, event, except });
+  }
+  toRooms(roomIds: readonly string[], event: ServerEventName): void {
+    this.notices.push({ kind: 'rooms', roomIds, event });
   }
   toUsers(userIds: readonly string[], event: ServerEventName): void {
     this.notices.push({ kind: 'users', userIds, event });
@@ -38,14 +45,25 @@ describe('domain services (real SQLite store)', () => {
   const alice = { id: 'alice', name: 'Alice' };
   const bob = { id: 'bob', name: 'Bob' };
 
-  beforeEach(() => {
+  let typing: LocalTypingTracker;
+
+  beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chat-domain-'));
     store = new SqliteStore(path.join(dir, 'chat.db'));
     notifier = new RecordingNotifier();
+    const presence = new LocalPresence();
+    await presence.connected('alice');
+    typing = new LocalTypingTracker(60_000);
     services = createServices({
       store,
       notifier,
-      presence: { onlineAmong: async (userIds) => new Set(userIds.filter((u) => u === 'alice')) },
+      presence,
+      typing,
+      rateLimiter: new LocalRateLimiter({
+        messagesPerSecond: 1000,
+        typingPerSecond: 1000,
+        unauthenticatedPerMinute: 10,
+      }),
       users: new UserDirectory(store),
       limits: DEFAULT_LIMITS,
       now: () => new Date('2026-01-01T00:00:00.000Z'),
@@ -54,6 +72,7 @@ describe('domain services (real SQLite store)', () => {
   });
 
   afterEach(async () => {
+    typing.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

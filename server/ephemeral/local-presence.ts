@@ -1,25 +1,22 @@
-import type { PresenceReader } from '../domain/presence';
+import type { PresenceTracker } from '../domain/presence';
 
 /** In-process presence: a user is online while this node holds at least one of their sockets. */
-export class LocalPresence implements PresenceReader {
+export class LocalPresence implements PresenceTracker {
   private readonly sockets = new Map<string, number>();
 
-  /** Returns true when this was the user's first socket (they came online). */
-  connected(userId: string): boolean {
+  async connected(userId: string): Promise<boolean> {
     const count = (this.sockets.get(userId) ?? 0) + 1;
     this.sockets.set(userId, count);
     return count === 1;
   }
 
-  /** Returns true when this was the user's last socket (they went offline). */
-  disconnected(userId: string): boolean {
+  async disconnected(userId: string): Promise<boolean> {
     const count = (this.sockets.get(userId) ?? 0) - 1;
     if (count > 0) {
       this.sockets.set(userId, count);
       return false;
     }
-    this.sockets.delete(userId);
-    return true;
+    return this.sockets.delete(userId);
   }
 
   async onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {

@@ -1,0 +1,47 @@
+import type { z } from 'zod';
+import type { TypingState, TypingUser } from '../../shared/schemas/objects';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import { roomToWriteIn } from './access';
+import type { Actor } from './actor';
+import type { DomainDeps } from './deps';
+
+export type TypingInput = z.output<PayloadSchemas['typingUpdate']>;
+
+/** Typing indicators: every change of a room's list is one `typing:update` with the full list. */
+export class TypingService {
+  constructor(private readonly deps: DomainDeps) {
+    deps.typing.onExpired((roomId, users) => this.announce(roomId, users));
+  }
+
+  async update(actor: Actor, input: TypingInput): Promise<TypingState> {
+    const { store, typing, rateLimiter } = this.deps;
+    await rateLimiter.consume('typing', actor.id);
+    await roomToWriteIn(store, actor, input.room_id);
+    const changed = await typing.set(input.room_id, asTypingUser(actor), input.is_typing);
+    if (changed) this.announce(input.room_id, changed);
+    return { room_id: input.room_id, typing_users: changed ?? (await typing.list(input.room_id)) };
+  }
+
+  /** A sent message ends its sender's typing in that room. */
+  async stop(actor: Actor, roomId: string): Promise<void> {
+    const changed = await this.deps.typing.set(roomId, asTypingUser(actor), false);
+    if (changed) this.announce(roomId, changed);
+  }
+
+  /** The user's last socket closed: they stop typing everywhere. */
+  async stopEverywhere(userId: string): Promise<void> {
+    for (const [roomId, users] of await this.deps.typing.clearUser(userId)) this.announce(roomId, users);
+  }
+
+  private announce(roomId: string, users: TypingUser[]): void {
+    this.deps.notifier.toRoom(roomId, 'typing:update', {
+      room_id: roomId,
+      typing_users: users,
+      timestamp: this.deps.now().toISOString(),
+    });
+  }
+}
+
+function asTypingUser(actor: Actor): TypingUser {
+  return { user_id: actor.id, username: actor.name };
+}

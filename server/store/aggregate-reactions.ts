@@ -1,0 +1,30 @@
+import type { Reaction } from '../../shared/schemas/objects';
+
+export interface ReactionRow {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+}
+
+/**
+ * Groups reaction rows, given in the order they were added, into each message's `reactions`:
+ * one entry per emoji, ordered by the emoji's first use, users in the order they reacted.
+ */
+export function aggregateReactions(rows: readonly ReactionRow[]): Map<string, Reaction[]> {
+  const byMessage = new Map<string, Map<string, Reaction>>();
+  for (const row of rows) {
+    let emojis = byMessage.get(row.message_id);
+    if (!emojis) {
+      emojis = new Map();
+      byMessage.set(row.message_id, emojis);
+    }
+    const entry = emojis.get(row.emoji);
+    if (entry) {
+      entry.count += 1;
+      entry.user_ids.push(row.user_id);
+    } else {
+      emojis.set(row.emoji, { emoji: row.emoji, count: 1, user_ids: [row.user_id] });
+    }
+  }
+  return new Map([...byMessage].map(([id, emojis]) => [id, [...emojis.values()]]));
+}
