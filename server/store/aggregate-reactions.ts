@@ -7,8 +7,9 @@ export interface ReactionRow {
 }
 
 /**
- * Groups reaction rows, given in the order they were added, into each message's `reactions`:
- * one entry per emoji, ordered by the emoji's first use, users in the order they reacted.
+ * Groups reaction rows into each message's `reactions`: one entry per emoji, users in the order
+ * they reacted. Rows must come sorted by the emoji's place on the message (its first use), then by
+ * when they were added; that order is kept.
  */
 export function aggregateReactions(rows: readonly ReactionRow[]): Map<string, Reaction[]> {
   const byMessage = new Map<string, Map<string, Reaction>>();

@@ -59,6 +59,9 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
         message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
         user_id    TEXT NOT NULL,
         emoji      TEXT NOT NULL,
+        -- The emoji's place on its message: set when the emoji is first used there, kept while
+        -- anyone still uses it, so chips do not jump when their first user takes theirs back.
+        emoji_rank INTEGER NOT NULL,
         created_at TEXT NOT NULL,
         UNIQUE (message_id, emoji, user_id)
       );

@@ -160,14 +160,17 @@ export class SqliteStore implements ChatStore {
         `UPDATE messages SET content = '', deleted = 1 WHERE id = ? RETURNING *`,
       ),
       deleteReactionsOf: db.prepare('DELETE FROM reactions WHERE message_id = ?'),
-      addReaction: db.prepare(
-        `INSERT INTO reactions (message_id, user_id, emoji, created_at) VALUES (?, ?, ?, ?)
+      addReaction: db.prepare<{ message_id: string; user_id: string; emoji: string; at: string }>(
+        `INSERT INTO reactions (message_id, user_id, emoji, created_at, emoji_rank)
+         VALUES (@message_id, @user_id, @emoji, @at, COALESCE(
+           (SELECT emoji_rank FROM reactions WHERE message_id = @message_id AND emoji = @emoji LIMIT 1),
+           (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = @message_id)))
          ON CONFLICT (message_id, emoji, user_id) DO NOTHING`,
       ),
       removeReaction: db.prepare('DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?'),
       reactionsOf: db.prepare<[string], ReactionRow>(
         `SELECT message_id, emoji, user_id FROM reactions
-         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+         WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY emoji_rank, id`,
       ),
     };
   }
@@ -329,7 +332,7 @@ export class SqliteStore implements ChatStore {
   }
 
   async addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean> {
-    return this.stmt.addReaction.run(messageId, userId, emoji, at).changes > 0;
+    return this.stmt.addReaction.run({ message_id: messageId, user_id: userId, emoji, at }).changes > 0;
   }
 
   async removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
