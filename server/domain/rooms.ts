@@ -6,12 +6,16 @@ import { roomToWriteIn, visibleRoom } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
+import type { TypingService } from './typing-service';
 
 export type RoomCreateInput = z.output<PayloadSchemas['roomCreate']>;
 
 /** Rooms and their membership: create, list, read, join, leave, invite. */
 export class RoomService {
-  constructor(private readonly deps: DomainDeps) {}
+  constructor(
+    private readonly deps: DomainDeps,
+    private readonly typing: TypingService,
+  ) {}
 
   async create(actor: Actor, input: RoomCreateInput): Promise<RoomDetail> {
     const { store, notifier } = this.deps;
@@ -65,6 +69,7 @@ export class RoomService {
     if (!room.is_member) return;
     const { removed, newOwnerId } = await store.removeMember(roomId, actor.id);
     if (!removed) return;
+    await this.typing.stop(actor, roomId);
     // Announced before the channel is left, so the leaver's other sockets hear it too.
     this.announceMembership('room:user_left', roomId, actor.id, actor.name);
     notifier.leaveRoom([actor.id], roomId);

@@ -17,7 +17,7 @@ export interface Services {
 export function createServices(deps: DomainDeps): Services {
   const typing = new TypingService(deps);
   return {
-    rooms: new RoomService(deps),
+    rooms: new RoomService(deps, typing),
     messages: new MessageService(deps, typing),
     typing,
     presence: new PresenceService(deps, typing),

@@ -227,6 +227,15 @@ describe('typing indicators', () => {
     expect(await currentTypers('carol', general)).toEqual([]);
   });
 
+  it('ends a member’s typing in a room they leave', async () => {
+    okData(await typeOverSocket(bob(), general, true));
+    const cleared = waitFor(alice(), 'typing:update', (u) => u.typing_users.length === 0);
+    const left = await server.http('POST', `/api/rooms/${general}/leave`, { token: tokens.bob });
+    expect(left.status).toBe(204);
+    expect(await cleared).toMatchObject({ room_id: general, typing_users: [] });
+    expect(await currentTypers('carol', general)).toEqual([]);
+  });
+
   it('broadcasts nothing about typing when someone who is not typing sends a message', async () => {
     const started = waitFor(bob(), 'typing:update');
     okData(await typeOverSocket(alice(), general, true));
