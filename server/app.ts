@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import express from 'express';
 import { nanoid } from 'nanoid';
 import { Server } from 'socket.io';
@@ -41,9 +41,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     serveClient: false,
     maxHttpBufferSize: config.limits.packetBytes,
     cors: { origin: config.corsOrigins },
-    // Brief disconnections resume with the missed packets and rooms (clients still catch up with
-    // `message:history { after_seq }` after longer ones).
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // No connectionStateRecovery: Socket.IO replays a recovered session's missed packets before
+    // the auth middleware runs, which would hand them to an expired token or a member who has
+    // left. Clients catch up with `message:history { after_seq }` instead.
   });
   const nsp = io.of('/chat');
   const users = new UserDirectory(store);
@@ -84,6 +84,14 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     logger,
   });
 
+  // Every TCP connection, so that shutdown can cut those that outlive the grace period.
+  const connections = new Set<Socket>();
+  httpServer.on('connection', (connection) => {
+    connections.add(connection);
+    connection.once('close', () => connections.delete(connection));
+  });
+  const closeGraceMs = Math.min(5000, Math.floor(config.shutdownTimeoutMs / 2));
+
   let closing: Promise<void> | undefined;
   return {
     config,
@@ -104,12 +112,18 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     close: () => {
       closing ??= (async () => {
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alive
-        // connections are dropped so the close does not wait for them.
+        // connections are dropped at once. Requests in flight get a grace period, then whatever
+        // is still open (a client that never sent a request, a websocket that does not answer
+        // the close handshake) is cut, so shutdown cannot hang on a peer.
         const ioClosed = new Promise<void>((resolve) => {
           void io.close(() => resolve());
         });
         httpServer.closeIdleConnections();
+        const cut = setTimeout(() => {
+          for (const connection of connections) connection.destroy();
+        }, closeGraceMs);
         await ioClosed;
+        clearTimeout(cut);
         // Disconnects record last_seen: let that finish before the database closes.
         await chat.settle();
         typing.close();

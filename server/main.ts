@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     const force = setTimeout(() => {
       logger.error('shutdown timed out; exiting');
+      // The SQLite store closes synchronously, so the database is left clean even here.
+      void app.store.close();
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();

@@ -10,6 +10,7 @@ const ALGORITHM = 'HS256';
 const claimsSchema = z.object({
   sub: userIdSchema,
   name: displayNameSchema.optional(),
+  exp: z.number().optional(),
 });
 
 export type TokenVerifier = (token: string | undefined) => Promise<Actor>;
@@ -23,7 +24,8 @@ export function createTokenVerifier(secret: string): TokenVerifier {
       const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM] });
       const claims = claimsSchema.parse(payload);
       // A token without a display name falls back to its user id.
-      return { id: claims.sub, name: claims.name ?? claims.sub };
+      const actor: Actor = { id: claims.sub, name: claims.name ?? claims.sub };
+      return claims.exp === undefined ? actor : { ...actor, expiresAt: claims.exp * 1000 };
     } catch {
       throw unauthorized('invalid or expired token');
     }

@@ -2,4 +2,10 @@
 export interface Actor {
   readonly id: string;
   readonly name: string;
+  /** When the token that vouches for this actor expires (ms since the epoch), if it does. */
+  readonly expiresAt?: number;
+}
+
+export function hasExpired(actor: Actor, now = Date.now()): boolean {
+  return actor.expiresAt !== undefined && actor.expiresAt <= now;
 }

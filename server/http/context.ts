@@ -13,6 +13,11 @@ export function actorOf(res: Response): Actor {
   return actor;
 }
 
+/** The verified user id, when the request got that far (for logs). */
+export function actorIdOf(res: Response): string | null {
+  return (res.locals as Locals).actor?.id ?? null;
+}
+
 export function setActor(res: Response, actor: Actor): void {
   (res.locals as Locals).actor = actor;
 }

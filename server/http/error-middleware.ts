@@ -3,25 +3,26 @@ import { ChatError } from '../../shared/errors';
 import { toWireError } from '../domain/errors';
 import type { Logger } from '../logger';
 
-/** body-parser's own failures, translated to the contract's codes. */
-function fromBodyParser(err: unknown): ChatError | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err) || typeof err.type !== 'string')
-    return undefined;
-  switch (err.type) {
-    case 'entity.too.large':
-      return new ChatError('PAYLOAD_TOO_LARGE', 'Request body is too large');
-    case 'entity.parse.failed':
-      return new ChatError('VALIDATION_ERROR', 'Request body is not a valid JSON object', [
-        { field: '', reason: 'malformed JSON' },
-      ]);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-    case 'request.size.invalid':
-    case 'entity.verify.failed':
-      return new ChatError('VALIDATION_ERROR', 'Request body could not be read');
-    default:
-      return undefined;
+/**
+ * Failures of Express and body-parser themselves (a body that is too large or not JSON, a path
+ * with broken percent-encoding), translated to the contract's codes.
+ */
+function fromHttpLayer(err: unknown): ChatError | undefined {
+  if (typeof err !== 'object' || err === null || err instanceof ChatError) return undefined;
+  const type = 'type' in err && typeof err.type === 'string' ? err.type : undefined;
+  const status = 'status' in err && typeof err.status === 'number' ? err.status : undefined;
+  if (type === 'entity.too.large' || status === 413) {
+    return new ChatError('PAYLOAD_TOO_LARGE', 'Request body is too large');
   }
+  if (type === 'entity.parse.failed') {
+    return new ChatError('VALIDATION_ERROR', 'Request body is not a valid JSON object', [
+      { field: '', reason: 'malformed JSON' },
+    ]);
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new ChatError('VALIDATION_ERROR', 'Malformed request');
+  }
+  return undefined;
 }
 
 /** The single HTTP error answer: `{ error: { code, message, details? } }` with the code's status. */
@@ -31,7 +32,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const wire = toWireError(fromBodyParser(err) ?? err);
+    const wire = toWireError(fromHttpLayer(err) ?? err);
     if (wire.unexpected) logger.error('request failed', { method: req.method, path: req.path, err });
     if (wire.body.retry_after_ms !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(wire.body.retry_after_ms / 1000)));
@@ -40,6 +41,6 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   };
 }
 
-export const notFoundRoute: RequestHandler = (req, res) => {
-  res.status(404).json({ error: { code: 'NOT_FOUND', message: `No route for ${req.method} ${req.path}` } });
+export const notFoundRoute: RequestHandler = (req, _res, next) => {
+  next(new ChatError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
 };

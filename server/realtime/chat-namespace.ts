@@ -10,7 +10,10 @@ import { activityHandlers } from './handlers/activity-handlers';
 import { messageHandlers } from './handlers/message-handlers';
 import { roomHandlers } from './handlers/room-handlers';
 import { socketAuth } from './socket-auth';
-import type { ChatNamespace, ChatServer } from './types';
+import type { ChatNamespace, ChatServer, ChatSocket } from './types';
+
+/** setTimeout's ceiling; tokens that live longer are checked on each event instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ChatNamespaceDeps {
   services: Services;
@@ -46,21 +49,17 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     void tracked.finally(() => pending.delete(tracked));
   };
 
-  nsp.use(socketAuth(deps.verify, deps.store, deps.users, deps.rateLimiter));
+  nsp.use(socketAuth(deps.verify, deps.store, deps.users, deps.rateLimiter, logger));
   nsp.on('connection', (socket) => {
     const { actor, roomIds } = socket.data;
-    const wanted = new Set([channel.user(actor.id), ...roomIds.map(channel.room)]);
-    if (socket.recovered) {
-      // A recovered session comes back with its old rooms; memberships may have changed since.
-      for (const joined of socket.rooms) {
-        if (joined !== socket.id && !wanted.has(joined)) void socket.leave(joined);
-      }
-    }
-    void socket.join([...wanted]);
-    logger.info('socket connected', { user_id: actor.id, socket_id: socket.id, recovered: socket.recovered });
+    void socket.join([channel.user(actor.id), ...roomIds.map(channel.room)]);
+    logger.info('socket connected', { user_id: actor.id, socket_id: socket.id });
     bindEvents(socket, deps.events, handlers, logger);
+    track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
+    const expiry = disconnectAtExpiry(socket);
     socket.on('disconnect', (reason) => {
+      if (expiry) clearTimeout(expiry);
       logger.info('socket disconnected', { user_id: actor.id, socket_id: socket.id, reason });
       track(services.presence.disconnected(actor), 'presence update failed', actor.id);
     });
@@ -74,4 +73,28 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
       await Promise.all([...pending]);
     },
   };
+}
+
+/**
+ * Memberships were read during the handshake, before the socket was in `user:<id>`; one gained in
+ * between (an invite) would have missed this socket, so they are read again once it is.
+ */
+async function catchUpMemberships(socket: ChatSocket, store: ChatStore): Promise<void> {
+  const known = new Set(socket.data.roomIds);
+  const missed = (await store.roomIdsOf(socket.data.actor.id)).filter((id) => !known.has(id));
+  if (missed.length > 0 && socket.connected) await socket.join(missed.map(channel.room));
+}
+
+/**
+ * A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting
+ * with the same token is refused with UNAUTHORIZED.
+ */
+function disconnectAtExpiry(socket: ChatSocket): NodeJS.Timeout | undefined {
+  const { expiresAt } = socket.data.actor;
+  if (expiresAt === undefined) return undefined;
+  const delay = expiresAt - Date.now();
+  if (delay > MAX_TIMER_MS) return undefined;
+  const timer = setTimeout(() => socket.disconnect(true), Math.max(0, delay));
+  timer.unref();
+  return timer;
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Ack, AckData, ClientEventName, ClientEvents } from '../../shared/events';
-import type { Actor } from '../domain/actor';
+import { ChatError } from '../../shared/errors';
+import { hasExpired, type Actor } from '../domain/actor';
 import { toWireError } from '../domain/errors';
 import type { Logger } from '../logger';
 import type { ChatSocket } from './types';
@@ -50,6 +51,12 @@ function bindEvent<E extends ClientEventName>(
   const listener = async (...args: unknown[]): Promise<void> => {
     const { payload, ack } = splitArgs(args);
     const started = performance.now();
+    if (hasExpired(actor)) {
+      // The expiry timer may not have fired yet (or cannot hold so long a delay): refuse here too.
+      ack?.({ ok: false, error: new ChatError('UNAUTHORIZED', 'token expired').toBody() });
+      socket.disconnect(true);
+      return;
+    }
     try {
       const data = await handler(actor, schema.parse(payload) as z.output<ClientEvents[E]['payload']>);
       ack?.({ ok: true, data });

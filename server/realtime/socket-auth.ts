@@ -1,8 +1,9 @@
 import type { ExtendedError } from 'socket.io';
-import type { TokenVerifier } from '../auth/jwt';
+import { bearerToken, type TokenVerifier } from '../auth/jwt';
 import { toWireError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rate-limits';
 import type { UserDirectory } from '../domain/user-directory';
+import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
 import type { ChatSocket } from './types';
 
@@ -16,11 +17,13 @@ export function socketAuth(
   store: ChatStore,
   users: UserDirectory,
   rateLimiter: RateLimiter,
+  logger: Logger,
 ) {
   return async (socket: ChatSocket, next: (err?: ExtendedError) => void): Promise<void> => {
     try {
       const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
-      const token = typeof raw === 'string' ? raw.replace(/^Bearer\s+/i, '') : undefined;
+      // The token alone, or (as in an Authorization header) prefixed with "Bearer ".
+      const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
       const actor = await verify(token).catch(async (err: unknown) => {
         await rateLimiter.consume('unauthenticated', socket.handshake.address);
         throw err;
@@ -30,7 +33,8 @@ export function socketAuth(
       socket.data.roomIds = await store.roomIdsOf(actor.id);
       next();
     } catch (err) {
-      const { body } = toWireError(err);
+      const { body, unexpected } = toWireError(err);
+      if (unexpected) logger.error('socket authentication failed', { err });
       const refusal: ExtendedError = Object.assign(new Error(body.code), { data: body });
       next(refusal);
     }

@@ -627,6 +627,17 @@ describe('HTTP bodies that are not JSON objects, oversized bodies and unknown ro
       error: expect.objectContaining({ code: 'NOT_FOUND', message: expect.stringMatching(/\S/) }),
     });
   });
+
+  it.each(['/api/rooms/%E0%A4%A', '/api/messages/%zz'])(
+    'answers a path with broken percent-encoding (%s) with 400 VALIDATION_ERROR, not a server error',
+    async (p) => {
+      const res = await server.http('GET', p, { token: aliceToken });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({
+        error: expect.objectContaining({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/\S/) }),
+      });
+    },
+  );
 });
 
 describe('socket packets over 1 MB', () => {

@@ -37,7 +37,18 @@ async function expectUnauthorized(token: string | undefined): Promise<void> {
 describe('signToken and createTokenVerifier', () => {
   it('round-trips a user id and display name', async () => {
     const token = await signToken(SECRET, { id: 'alice', name: 'Alice Smith' });
-    await expect(verify(token)).resolves.toEqual({ id: 'alice', name: 'Alice Smith' });
+    await expect(verify(token)).resolves.toEqual({
+      id: 'alice',
+      name: 'Alice Smith',
+      expiresAt: expect.any(Number),
+    });
+  });
+
+  it("carries the token's exp (in ms), so a socket can be ended when its token expires", async () => {
+    const token = await signToken(SECRET, { id: 'alice', name: 'Alice' }, '1h');
+    const exp = (decodeJwt(token).exp ?? 0) * 1000;
+    expect(exp).toBeGreaterThan(Date.now());
+    await expect(verify(token)).resolves.toMatchObject({ expiresAt: exp });
   });
 
   it('signs HS256 with sub, name, iat and an exp 24 hours ahead by default', async () => {
