@@ -36,7 +36,7 @@ export class RoomService {
     );
     notifier.joinRoom([actor.id, ...invitees], id);
     const detail = await this.detail(id, actor.id);
-    this.announce(detail, invitees);
+    await this.announce(detail);
     return detail;
   }
 
@@ -73,7 +73,7 @@ export class RoomService {
     // Announced before the channel is left, so the leaver's other sockets hear it too.
     this.announceMembership('room:user_left', roomId, actor.id, actor.name);
     notifier.leaveRoom([actor.id], roomId);
-    if (newOwnerId) notifier.toRoom(roomId, 'room:updated', await this.detail(roomId, newOwnerId));
+    if (newOwnerId) await this.announce(await this.detail(roomId, newOwnerId));
   }
 
   /** Owner only. Invitees become members at once, as in Slack's private channels. */
@@ -92,7 +92,7 @@ export class RoomService {
     const addedIds = added.map((m) => m.user_id);
     notifier.joinRoom(addedIds, roomId);
     for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, m.username);
-    this.announce(detail, addedIds);
+    await this.announce(detail);
     return detail;
   }
 
@@ -131,19 +131,24 @@ export class RoomService {
   }
 
   /**
-   * `room:updated` to the room as the acting user sees it, and to each new member as they see it
-   * (a member whose read position is the room's last message).
+   * `room:updated` to every member, each with their own read state: the caller-specific fields of
+   * a RoomDetail belong to whoever receives it. Members at the same read position (new members
+   * all are) share one broadcast.
    */
-  private announce(detail: RoomDetail, newMemberIds: readonly string[]): void {
-    const { notifier } = this.deps;
-    notifier.toRoom(detail.id, 'room:updated', detail, newMemberIds);
-    const asNewMember: RoomDetail = {
-      ...detail,
-      is_member: true,
-      last_read_seq: detail.last_message_seq,
-      unread_count: 0,
-    };
-    notifier.toUsers(newMemberIds, 'room:updated', asNewMember);
+  private async announce(detail: RoomDetail): Promise<void> {
+    const positions = await this.deps.store.memberReadPositions(detail.id);
+    const bySeq = new Map<number, string[]>();
+    for (const { user_id, last_read_seq } of positions) {
+      bySeq.set(last_read_seq, [...(bySeq.get(last_read_seq) ?? []), user_id]);
+    }
+    for (const [seq, userIds] of bySeq) {
+      this.deps.notifier.toUsers(userIds, 'room:updated', {
+        ...detail,
+        is_member: true,
+        last_read_seq: seq,
+        unread_count: Math.max(0, detail.last_message_seq - seq),
+      });
+    }
   }
 
   private announceMembership(

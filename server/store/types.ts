@@ -32,6 +32,8 @@ export interface ChatStore {
   /** Removes a member; when the last owner leaves, the longest-standing member becomes owner. */
   removeMember(roomId: string, userId: string): Promise<RemovedMember>;
   roomIdsOf(userId: string): Promise<string[]>;
+  /** Every member's read position in the room. */
+  memberReadPositions(roomId: string): Promise<{ user_id: string; last_read_seq: number }[]>;
   /**
    * Moves a member's read position forward to `seq` (clamped to the room's last seq; never
    * backwards). Null when the user is not a member.

@@ -44,7 +44,8 @@ export function createPayloadSchemas(limits: Limits) {
    * The seed's optional identity fields: when present they must match the token (checked by the
    * HTTP adapter). The contract compares them as strings, so the seed's numeric ids are accepted.
    */
-  const seedUserId = z.union([userIdSchema, z.number().int().nonnegative().transform(String)]);
+  // Any value is compared with the token's subject as a string: a mismatch is FORBIDDEN, not invalid.
+  const seedUserId = z.union([z.string().max(256), z.number()]).transform(String);
   const seedIdentity = { user_id: seedUserId.optional(), username: displayNameSchema.optional() };
 
   const historyFilter = {

@@ -353,6 +353,12 @@ describe('authentication and identity', () => {
         body: { room_id: created.body.id, content: 'hi', user_id: 43 },
       });
       expectError(other, 403, 'FORBIDDEN');
+      // Any other value, even one that could never be a user id, is simply not the caller.
+      const malformed = await server.http('POST', '/api/messages', {
+        token: numericToken,
+        body: { room_id: created.body.id, content: 'hi', user_id: 'not valid!' },
+      });
+      expectError(malformed, 403, 'FORBIDDEN');
     });
 
     it("stores the token's name, not the body's username, everywhere the message is seen", async () => {

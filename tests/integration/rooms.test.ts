@@ -290,3 +290,35 @@ describe('rooms', () => {
     });
   });
 });
+
+describe('room:updated carries each member’s own read state', () => {
+  let server: TestServer;
+
+  afterEach(() => server.close());
+
+  it('gives the inviter, an existing member and the invitee their own last_read_seq and unread_count', async () => {
+    server = await startServer();
+    const [alice, bob, carol] = await Promise.all(
+      ['alice', 'bob', 'carol'].map(async (id) => server.connect(await server.token(id))),
+    );
+    const a = alice as ClientSocket;
+    const b = bob as ClientSocket;
+    const c = carol as ClientSocket;
+    const room = okData(await a.emitWithAck('room:create', { name: 'team', invited_users: ['bob'] }));
+    for (const content of ['one', 'two', 'three']) {
+      okData(await a.emitWithAck('message:send', { room_id: room.id, content }));
+    }
+    okData(await b.emitWithAck('room:read', { room_id: room.id, seq: 1 }));
+
+    const views = Promise.all([
+      waitFor(a, 'room:updated'),
+      waitFor(b, 'room:updated'),
+      waitFor(c, 'room:updated'),
+    ]);
+    okData(await a.emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] }));
+    const [forAlice, forBob, forCarol] = await views;
+    expect(forAlice).toMatchObject({ is_member: true, last_read_seq: 3, unread_count: 0, member_count: 3 });
+    expect(forBob).toMatchObject({ is_member: true, last_read_seq: 1, unread_count: 2, member_count: 3 });
+    expect(forCarol).toMatchObject({ is_member: true, last_read_seq: 3, unread_count: 0, member_count: 3 });
+  });
+});

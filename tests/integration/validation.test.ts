@@ -178,9 +178,9 @@ const cases: Case[] = [
   roomCreate('invited user id empty', 'invited_users.0', { name: 'ok', invited_users: [''] }),
   roomCreate('unknown key', 'owner', { name: 'ok', owner: 'bob' }),
   {
-    name: 'POST /api/rooms: creator_id of the wrong format',
+    name: 'POST /api/rooms: creator_id neither a string nor a number',
     field: 'creator_id',
-    http: () => ({ method: 'POST', path: '/api/rooms', body: { name: 'ok', creator_id: 'not valid!' } }),
+    http: () => ({ method: 'POST', path: '/api/rooms', body: { name: 'ok', creator_id: true } }),
   },
 
   // room:get / join / leave / invite / message:send / message:history: the room id
@@ -231,12 +231,12 @@ const cases: Case[] = [
   messageSend('parent_id of 65 chars', 'parent_id', { parent_id: chars(65) }),
   messageSend('unknown key', 'extra', { extra: true }),
   {
-    name: 'POST /api/messages: user_id of the wrong format',
+    name: 'POST /api/messages: user_id neither a string nor a number',
     field: 'user_id',
     http: (roomId) => ({
       method: 'POST',
       path: '/api/messages',
-      body: { room_id: roomId, content: 'hi', user_id: 'not valid!' },
+      body: { room_id: roomId, content: 'hi', user_id: ['alice'] },
     }),
   },
   {

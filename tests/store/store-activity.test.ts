@@ -206,6 +206,16 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       for (let i = 0; i < 5; i += 1) await post('r1', 'alice');
     });
 
+    it('lists every member’s read position for the room', async () => {
+      await store.markRead('r1', 'bob', 2);
+      const positions = await store.memberReadPositions('r1');
+      expect([...positions].sort((x, y) => x.user_id.localeCompare(y.user_id))).toStrictEqual([
+        { user_id: 'alice', last_read_seq: 5 },
+        { user_id: 'bob', last_read_seq: 2 },
+      ]);
+      expect(await store.memberReadPositions('no-such-room')).toStrictEqual([]);
+    });
+
     it('moves the position forward and reports it as changed; the room shows it', async () => {
       expect(await store.markRead('r1', 'bob', 3)).toStrictEqual({
         last_read_seq: 3,

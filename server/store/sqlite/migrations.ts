@@ -76,16 +76,14 @@ export function migrate(db: Database.Database): void {
     name       TEXT NOT NULL,
     applied_at TEXT NOT NULL
   )`);
-  const applied = new Set(
-    db
-      .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
-      .all()
-      .map((r) => r.version),
+  const isApplied = db.prepare<[number], { version: number }>(
+    'SELECT version FROM schema_migrations WHERE version = ?',
   );
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   for (const m of sqliteMigrations) {
-    if (applied.has(m.version)) continue;
+    // Checked inside the write transaction: two processes opening one file apply it once.
     db.transaction(() => {
+      if (isApplied.get(m.version)) return;
       db.exec(m.sql);
       record.run(m.version, m.name, new Date().toISOString());
     }).immediate();

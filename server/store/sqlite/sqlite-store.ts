@@ -68,7 +68,9 @@ export class SqliteStore implements ChatStore {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: a write is on disk before it is acknowledged, so an acked message (and its seq)
+    // survives a power loss, as the contract's "durably stored" requires.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
@@ -115,6 +117,9 @@ export class SqliteStore implements ChatStore {
         `SELECT user_id FROM room_members WHERE room_id = ? ORDER BY joined_at, user_id LIMIT 1`,
       ),
       promote: db.prepare(`UPDATE room_members SET role = 'owner' WHERE room_id = ? AND user_id = ?`),
+      readPositions: db.prepare<[string], { user_id: string; last_read_seq: number }>(
+        'SELECT user_id, last_read_seq FROM room_members WHERE room_id = ?',
+      ),
       roomIdsOf: db.prepare<[string], { room_id: string }>(
         'SELECT room_id FROM room_members WHERE user_id = ?',
       ),
@@ -197,6 +202,10 @@ export class SqliteStore implements ChatStore {
 
   async usersSharingRoomWith(viewerId: string, userIds: readonly string[]): Promise<string[]> {
     return this.stmt.sharing.all(viewerId, JSON.stringify(userIds)).map((r) => r.user_id);
+  }
+
+  async memberReadPositions(roomId: string): Promise<{ user_id: string; last_read_seq: number }[]> {
+    return this.stmt.readPositions.all(roomId);
   }
 
   async markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null> {
