@@ -1,7 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import path from 'node:path';
-import { SignJWT, type JWTPayload } from 'jose';
 import { io, type Socket } from 'socket.io-client';
 import pkg from '../../package.json';
 import {
@@ -14,6 +12,7 @@ import {
 } from '../../shared';
 import { okData, waitFor } from '../helpers/events';
 import { TEST_SECRET, startServer, type HttpResult, type TestServer } from '../helpers/server';
+import { handMade, nowSeconds, segment, tokenSigner } from '../helpers/tokens';
 
 const ROOT = path.resolve(__dirname, '../..');
 const OTHER_SECRET = 'a-different-secret-that-is-also-long-enough-0123456789';
@@ -22,25 +21,7 @@ const CLI_TIMEOUT_MS = 30000;
 /** `npx tsx` compiles on start: give the CLI tests room on a busy machine. */
 const CLI_TEST_TIMEOUT_MS = 60000;
 
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-const segment = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-function sign(payload: JWTPayload, opts: { alg?: string; secret?: string } = {}): Promise<string> {
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(opts.secret ?? TEST_SECRET));
-}
-
-/** A token assembled by hand (HS256 with `secret`, or unsigned without one), for claims jose's types refuse. */
-function handMade(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  secret?: string,
-): string {
-  const input = `${segment(header)}.${segment(payload)}`;
-  const signature = secret ? createHmac('sha256', secret).update(input).digest('base64url') : '';
-  return `${input}.${signature}`;
-}
+const sign = tokenSigner(TEST_SECRET);
 
 /** Tokens the contract calls missing, malformed, expired or wrongly signed, or without a valid `sub`. */
 const badTokens: [string, () => Promise<string>][] = [

@@ -1,5 +1,7 @@
-import type { Ack, ErrorBody, HistoryPage, HttpError, Message, MessageDeleted } from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
+import type { HistoryPage, Message, MessageDeleted } from '../../shared';
+import { httpError, validationError } from '../helpers/errors';
+import { errorOf, okData, record, waitFor } from '../helpers/events';
+import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
@@ -9,46 +11,21 @@ import { startServer, type ClientSocket, type HttpResult, type TestServer } from
  * threads whose parent was deleted.
  */
 
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
-
-/** The HTTP error answer as `[status, code]`, so a mismatch shows both. */
-function httpError(res: HttpResult<unknown>): [number, string | undefined] {
-  const body = res.body as Partial<HttpError> | undefined;
-  return [res.status, body?.error?.code];
-}
-
-const contentError = {
-  code: 'VALIDATION_ERROR',
-  message: expect.stringMatching(/\S/),
-  details: expect.arrayContaining([{ field: 'content', reason: expect.stringMatching(/\S/) }]),
-};
+const contentError = validationError('content');
 
 const isoTime = (value: string | null): boolean => value !== null && new Date(value).toISOString() === value;
 
 describe('message edit and delete', () => {
   let server: TestServer;
-  const tokens: Record<string, string> = {};
-  const sockets: Record<string, ClientSocket> = {};
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
   let roomId: string;
 
   beforeEach(async () => {
     server = await startServer();
-    for (const [id, name] of [
-      ['alice', 'Alice'],
-      ['bob', 'Bob'],
-      ['carol', 'Carol'],
-      ['dave', 'Dave'],
-    ] as const) {
-      tokens[id] = await server.token(id, name);
-      sockets[id] = await server.connect(tokens[id]);
-    }
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob', 'carol', 'dave']));
     // alice owns a public room; bob and carol are plain members; dave is signed in but not a member.
-    roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob().emitWithAck('room:join', { room_id: roomId }));
-    okData(await carol().emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice(), 'general', { joinedBy: [bob(), carol()] });
   });
 
   afterEach(() => server.close());

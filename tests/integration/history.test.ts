@@ -1,5 +1,6 @@
 import type { HistoryPage, Message } from '../../shared';
 import { okData, waitFor } from '../helpers/events';
+import { createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
 
 describe('history, threads and durability', () => {
@@ -13,7 +14,7 @@ describe('history, threads and durability', () => {
     server = await startServer({ env: { RATE_LIMIT_MESSAGES_PER_SECOND: '100000' } });
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'history' })).id;
+    roomId = await createRoom(alice, 'history');
   });
 
   afterEach(() => server.close());

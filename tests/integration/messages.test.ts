@@ -1,4 +1,5 @@
 import { okData, record, waitFor } from '../helpers/events';
+import { createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
 
 describe('messages over Socket.IO and HTTP', () => {
@@ -15,9 +16,7 @@ describe('messages over Socket.IO and HTTP', () => {
     bobToken = await server.token('bob', 'Bob');
     alice = await server.connect(aliceToken);
     bob = await server.connect(bobToken);
-    const room = okData(await alice.emitWithAck('room:create', { name: 'general' }));
-    roomId = room.id;
-    okData(await bob.emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice, 'general', { joinedBy: [bob] });
   });
 
   afterEach(() => server.close());

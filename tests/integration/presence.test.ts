@@ -1,13 +1,6 @@
-import type {
-  Ack,
-  ErrorBody,
-  HttpError,
-  PresenceEntry,
-  PresenceList,
-  PresenceUpdate,
-  RoomDetail,
-} from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
+import type { HttpError, PresenceEntry, PresenceList, PresenceUpdate, RoomDetail } from '../../shared';
+import { closeAndSettle, errorOf, okData, record, waitFor } from '../helpers/events';
+import { mintTokens } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
 
 /**
@@ -20,18 +13,8 @@ import { startServer, type ClientSocket, type TestServer } from '../helpers/serv
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-const USERS = [
-  ['alice', 'Alice'],
-  ['bob', 'Bob'],
-  ['carol', 'Carol'],
-  ['dave', 'Dave'],
-] as const;
-type UserId = (typeof USERS)[number][0];
-
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
+const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
+type UserId = (typeof USERS)[number];
 
 /** A valid `last_seen`: an ISO 8601 UTC time within [from, to] (epoch ms, this machine's clock). */
 function expectTimeWithin(value: string | null, from: number, to: number): void {
@@ -49,7 +32,7 @@ const byUser = (entries: PresenceEntry[]): PresenceEntry[] =>
 
 describe('presence', () => {
   let server: TestServer;
-  const tokens = {} as Record<UserId, string>;
+  let tokens: Record<UserId, string>;
   const sockets = {} as Partial<Record<UserId, ClientSocket>>;
   /** Public: alice (owner), bob, zed (never connects). */
   let lobby: string;
@@ -68,7 +51,7 @@ describe('presence', () => {
   /** Alice, carol and dave are connected; bob is a member of both rooms but has not connected yet. */
   beforeEach(async () => {
     server = await startServer();
-    for (const [id, name] of USERS) tokens[id] = await server.token(id, name);
+    tokens = await mintTokens(server, USERS);
     for (const id of ['alice', 'carol', 'dave'] as const) sockets[id] = await server.connect(tokens[id]);
     lobby = okData(
       await alice().emitWithAck('room:create', { name: 'lobby', invited_users: ['bob', 'zed'] }),
@@ -92,26 +75,6 @@ describe('presence', () => {
     const [online] = await told;
     if (!online) throw new Error('no presence:update');
     return { socket, online };
-  }
-
-  /**
-   * Closes a client socket and resolves once the server has handled the disconnect. A client cannot
-   * observe that moment itself, so this listens on the server-side socket; whatever the server
-   * broadcasts because of the disconnect is queued before the answer to any request sent after this
-   * resolves, which is what makes an ack round trip afterwards a barrier.
-   */
-  async function closeAndSettle(socket: ClientSocket): Promise<void> {
-    const serverSide = server.app.io.of('/chat').sockets.get(socket.id ?? '');
-    if (!serverSide) throw new Error('the server has no socket with this id');
-    const handled = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the server did not see the disconnect')), 3000);
-      serverSide.once('disconnect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    socket.disconnect();
-    await handled;
   }
 
   async function presenceOverSocket(socket: ClientSocket, userIds: string[]): Promise<PresenceEntry[]> {
@@ -176,7 +139,7 @@ describe('presence', () => {
     it('announces a user coming back online after going offline', async () => {
       const first = await connectBob();
       const offline = waitFor(alice(), 'presence:update', (u) => u.status === 'offline');
-      await closeAndSettle(first.socket);
+      await closeAndSettle(server, first.socket);
       const gone = await offline;
       const again = await connectBob();
       expect(again.online).toMatchObject({ user_id: 'bob', status: 'online' });
@@ -196,7 +159,7 @@ describe('presence', () => {
       const aliceSees = record(alice(), 'presence:update');
       const carolSees = record(carol(), 'presence:update');
 
-      await closeAndSettle(bobSecond);
+      await closeAndSettle(server, bobSecond);
       // Barrier: an ack on the same connection after the server handled the disconnect.
       expect((await presenceOverSocket(alice(), ['bob']))[0]?.status).toBe('online');
       okData(await carol().emitWithAck('room:list', {}));
@@ -216,12 +179,12 @@ describe('presence', () => {
       const bobSecond = await server.connect(tokens.bob);
       const aliceSees = record(alice(), 'presence:update');
       const daveSees = record(dave(), 'presence:update');
-      await closeAndSettle(bobSecond);
+      await closeAndSettle(server, bobSecond);
 
       const carolTold = waitFor(carol(), 'presence:update');
       const aliceTold = waitFor(alice(), 'presence:update');
       const before = Date.now();
-      await closeAndSettle(bobFirst);
+      await closeAndSettle(server, bobFirst);
       const offline = await aliceTold;
       const after = Date.now();
       expect(offline).toEqual({
@@ -288,7 +251,7 @@ describe('presence', () => {
 
       // Dave's socket is now in the lobby: bob going offline reaches him.
       const told = waitFor(dave(), 'presence:update');
-      await closeAndSettle(bob);
+      await closeAndSettle(server, bob);
       expect(await told).toMatchObject({ user_id: 'bob', status: 'offline' });
 
       okData(await dave().emitWithAck('room:leave', { room_id: lobby }));
@@ -335,7 +298,7 @@ describe('presence', () => {
       ]);
 
       const offline = waitFor(alice(), 'presence:update', (u) => u.status === 'offline');
-      await closeAndSettle(bob);
+      await closeAndSettle(server, bob);
       const gone = await offline;
       const team_ = await server.http<PresenceList>('GET', `/api/rooms/${team}/presence`, {
         token: tokens.carol,
@@ -372,7 +335,7 @@ describe('presence', () => {
       expect(onlineFlags(viaHttp.body)).toEqual({ alice: true, bob: true, carol: true });
 
       const offline = waitFor(alice(), 'presence:update', (u) => u.status === 'offline');
-      await closeAndSettle(bob);
+      await closeAndSettle(server, bob);
       await offline;
       expect(onlineFlags(okData(await alice().emitWithAck('room:get', { room_id: lobby })))).toEqual({
         alice: true,

@@ -1,7 +1,7 @@
-import type { Socket } from 'socket.io-client';
 import type { Ack, ErrorBody, HistoryPage, Message, TypingState } from '../../shared';
 import { DEFAULT_LIMITS } from '../../shared/limits';
-import { okData, record, waitFor, waitForDisconnect } from '../helpers/events';
+import { errorOf, okData, raw, record, waitFor, waitForDisconnect } from '../helpers/events';
+import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
@@ -23,11 +23,6 @@ const LIMITED_ENV = {
 };
 
 const BAD_TOKEN = 'not-a-jwt';
-
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
 
 /** A RATE_LIMITED error body with a positive whole-millisecond wait of at most one window. */
 function expectRateLimited(error: ErrorBody, windowMs = 1000): number {
@@ -63,8 +58,8 @@ function waitAsTold(retryAfterMs: number): Promise<void> {
 
 describe('per-user rate limits', () => {
   let server: TestServer;
-  const tokens: Record<string, string> = {};
-  const sockets: Record<string, ClientSocket> = {};
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
   let roomId: string;
 
   const alice = () => sockets.alice as ClientSocket;
@@ -73,16 +68,9 @@ describe('per-user rate limits', () => {
 
   beforeEach(async () => {
     server = await startServer({ env: LIMITED_ENV });
-    for (const [id, name] of [
-      ['alice', 'Alice'],
-      ['bob', 'Bob'],
-    ] as const) {
-      tokens[id] = await server.token(id, name);
-      sockets[id] = await server.connect(tokens[id]);
-    }
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob']));
     // Room setup is neither a send nor a typing update: it spends no budget.
-    roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice(), 'general', { joinedBy: [bob()] });
   });
 
   afterEach(() => server.close());
@@ -257,7 +245,7 @@ describe('contract default budgets', () => {
   beforeEach(async () => {
     server = await startServer();
     alice = await server.connect(await server.token('alice', 'Alice'));
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
+    roomId = await createRoom(alice, 'general');
   });
 
   afterEach(() => server.close());
@@ -366,8 +354,7 @@ describe('size limits configured through the environment', () => {
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
     bob = await server.connect(await server.token('bob', 'Bob'));
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob.emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice, 'general', { joinedBy: [bob] });
   });
 
   afterEach(() => server.close());
@@ -388,7 +375,7 @@ describe('size limits configured through the environment', () => {
 
     // Over it, though far under the default 1 MB and the 4000-character content limit.
     const gone = waitForDisconnect(alice);
-    (alice as unknown as Socket).emit('message:send', { room_id: roomId, content: 'b'.repeat(LIMIT + 100) });
+    raw(alice).emit('message:send', { room_id: roomId, content: 'b'.repeat(LIMIT + 100) });
     await gone;
     expect(alice.connected).toBe(false);
     expect(bob.connected).toBe(true);

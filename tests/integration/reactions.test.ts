@@ -1,6 +1,8 @@
-import type { Ack, ErrorBody, HistoryPage, HttpError, Message, Reaction, ReactionsState } from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
-import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
+import type { HistoryPage, HttpError, Message, Reaction, ReactionsState } from '../../shared';
+import { httpError, validationError } from '../helpers/errors';
+import { errorOf, okData, record, waitFor } from '../helpers/events';
+import { connectUsers, createRoom } from '../helpers/fixtures';
+import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
 
 /**
  * Emoji reactions over Socket.IO (`reaction:add` / `reaction:remove`) and HTTP (`POST /api/reactions`,
@@ -17,48 +19,23 @@ const REFUSED: [string, string][] = [
   ['a 40-char short code', `:${'a'.repeat(38)}:`],
 ];
 
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
-
-/** The HTTP error answer as `[status, code]`, so a mismatch shows both. */
-function httpError(res: HttpResult<unknown>): [number, string | undefined] {
-  const body = res.body as Partial<HttpError> | undefined;
-  return [res.status, body?.error?.code];
-}
-
-const emojiError = {
-  code: 'VALIDATION_ERROR',
-  message: expect.stringMatching(/\S/),
-  details: expect.arrayContaining([{ field: 'emoji', reason: expect.stringMatching(/\S/) }]),
-};
+const emojiError = validationError('emoji');
 
 const reactionPath = (messageId: string, emoji: string): string =>
   `/api/messages/${encodeURIComponent(messageId)}/reactions/${encodeURIComponent(emoji)}`;
 
 describe('reactions', () => {
   let server: TestServer;
-  const tokens: Record<string, string> = {};
-  const sockets: Record<string, ClientSocket> = {};
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
   let roomId: string;
   let message: Message;
 
   beforeEach(async () => {
     server = await startServer();
-    for (const [id, name] of [
-      ['alice', 'Alice'],
-      ['bob', 'Bob'],
-      ['carol', 'Carol'],
-      ['dave', 'Dave'],
-    ] as const) {
-      tokens[id] = await server.token(id, name);
-      sockets[id] = await server.connect(tokens[id]);
-    }
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob', 'carol', 'dave']));
     // alice owns a public room that bob and carol joined; dave is signed in but not a member.
-    roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob().emitWithAck('room:join', { room_id: roomId }));
-    okData(await carol().emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice(), 'general', { joinedBy: [bob(), carol()] });
     message = okData(await alice().emitWithAck('message:send', { room_id: roomId, content: 'react to me' }));
   });
 

@@ -1,6 +1,7 @@
-import type { Socket } from 'socket.io-client';
-import type { Ack, ErrorBody, Message, ReadState, Room, RoomDetail } from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
+import type { Message, ReadState, Room, RoomDetail } from '../../shared';
+import { validationError } from '../helpers/errors';
+import { emitRaw, errorOf, okData, record, waitFor } from '../helpers/events';
+import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
@@ -9,19 +10,7 @@ import { startServer, type ClientSocket, type HttpResult, type TestServer } from
  * object gives the caller's `last_read_seq`, `unread_count` and `last_message_seq` consistently.
  */
 
-const ACK_TIMEOUT_MS = 3000;
-
 type ReadView = Pick<Room, 'is_member' | 'last_read_seq' | 'unread_count' | 'last_message_seq'>;
-
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
-
-/** The socket, untyped: for payloads the typed event map would not let a client send. */
-function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<unknown> {
-  return (socket as unknown as Socket).timeout(ACK_TIMEOUT_MS).emitWithAck(event, ...args);
-}
 
 function readView(room: Room): ReadView {
   return {
@@ -32,18 +21,10 @@ function readView(room: Room): ReadView {
   };
 }
 
-function validationError(field: string): unknown {
-  return {
-    code: 'VALIDATION_ERROR',
-    message: expect.stringMatching(/\S/),
-    details: expect.arrayContaining([{ field, reason: expect.stringMatching(/\S/) }]),
-  };
-}
-
 describe('read receipts', () => {
   let server: TestServer;
-  const tokens: Record<string, string> = {};
-  const sockets: Record<string, ClientSocket> = {};
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
   let roomId: string;
 
   const alice = () => sockets.alice as ClientSocket;
@@ -53,16 +34,8 @@ describe('read receipts', () => {
 
   beforeEach(async () => {
     server = await startServer();
-    for (const [id, name] of [
-      ['alice', 'Alice'],
-      ['bob', 'Bob'],
-      ['carol', 'Carol'],
-    ] as const) {
-      tokens[id] = await server.token(id, name);
-      sockets[id] = await server.connect(tokens[id]);
-    }
-    roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob().emitWithAck('room:join', { room_id: roomId }));
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob', 'carol']));
+    roomId = await createRoom(alice(), 'general', { joinedBy: [bob()] });
     for (const content of ['m1', 'm2', 'm3', 'm4', 'm5']) await say(alice(), content);
   });
 

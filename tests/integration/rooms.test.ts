@@ -1,27 +1,16 @@
-import type { Ack, RoomDetail } from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
+import type { RoomDetail } from '../../shared';
+import { errorOf, okData, record, waitFor } from '../helpers/events';
+import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
-
-function errorCode<T>(ack: Ack<T>): string {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error.code;
-}
 
 describe('rooms', () => {
   let server: TestServer;
-  const tokens: Record<string, string> = {};
-  const sockets: Record<string, ClientSocket> = {};
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
 
   beforeEach(async () => {
     server = await startServer();
-    for (const [id, name] of [
-      ['alice', 'Alice'],
-      ['bob', 'Bob'],
-      ['carol', 'Carol'],
-    ] as const) {
-      tokens[id] = await server.token(id, name);
-      sockets[id] = await server.connect(tokens[id]);
-    }
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob', 'carol']));
   });
 
   afterEach(() => server.close());
@@ -115,14 +104,14 @@ describe('rooms', () => {
 
     it('answers NOT_FOUND to every socket event that names it', async () => {
       const b = bob();
-      expect(errorCode(await b.emitWithAck('room:get', { room_id: roomId }))).toBe('NOT_FOUND');
-      expect(errorCode(await b.emitWithAck('room:join', { room_id: roomId }))).toBe('NOT_FOUND');
-      expect(errorCode(await b.emitWithAck('room:leave', { room_id: roomId }))).toBe('NOT_FOUND');
-      expect(errorCode(await b.emitWithAck('room:invite', { room_id: roomId, user_ids: ['bob'] }))).toBe(
+      expect(errorOf(await b.emitWithAck('room:get', { room_id: roomId })).code).toBe('NOT_FOUND');
+      expect(errorOf(await b.emitWithAck('room:join', { room_id: roomId })).code).toBe('NOT_FOUND');
+      expect(errorOf(await b.emitWithAck('room:leave', { room_id: roomId })).code).toBe('NOT_FOUND');
+      expect(errorOf(await b.emitWithAck('room:invite', { room_id: roomId, user_ids: ['bob'] })).code).toBe(
         'NOT_FOUND',
       );
-      expect(errorCode(await b.emitWithAck('message:history', { room_id: roomId }))).toBe('NOT_FOUND');
-      expect(errorCode(await b.emitWithAck('message:send', { room_id: roomId, content: 'hi' }))).toBe(
+      expect(errorOf(await b.emitWithAck('message:history', { room_id: roomId })).code).toBe('NOT_FOUND');
+      expect(errorOf(await b.emitWithAck('message:send', { room_id: roomId, content: 'hi' })).code).toBe(
         'NOT_FOUND',
       );
     });
@@ -151,11 +140,11 @@ describe('rooms', () => {
     let roomId: string;
 
     beforeEach(async () => {
-      roomId = okData(await alice().emitWithAck('room:create', { name: 'general' })).id;
+      roomId = await createRoom(alice(), 'general');
     });
 
     it('refuses posting to a public room before joining with FORBIDDEN, over both transports', async () => {
-      expect(errorCode(await bob().emitWithAck('message:send', { room_id: roomId, content: 'hi' }))).toBe(
+      expect(errorOf(await bob().emitWithAck('message:send', { room_id: roomId, content: 'hi' })).code).toBe(
         'FORBIDDEN',
       );
       const res = await server.http<{ error: { code: string } }>('POST', '/api/messages', {
@@ -220,7 +209,7 @@ describe('rooms', () => {
       // Bob's socket is no longer in the room: the barrier below proves nothing is in flight to him.
       okData(await bob().emitWithAck('room:list', {}));
       expect(bobSees.seen).toEqual([]);
-      expect(errorCode(await bob().emitWithAck('message:send', { room_id: roomId, content: 'x' }))).toBe(
+      expect(errorOf(await bob().emitWithAck('message:send', { room_id: roomId, content: 'x' })).code).toBe(
         'FORBIDDEN',
       );
       // Leaving again is a no-op.
@@ -248,7 +237,7 @@ describe('rooms', () => {
         await alice().emitWithAck('room:create', { name: 'team', is_private: true, invited_users: ['bob'] }),
       );
       expect(
-        errorCode(await bob().emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] })),
+        errorOf(await bob().emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] })).code,
       ).toBe('FORBIDDEN');
       const forbidden = await server.http<{ error: { code: string } }>(
         'POST',

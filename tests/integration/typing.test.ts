@@ -1,13 +1,6 @@
-import type {
-  Ack,
-  ErrorBody,
-  HttpError,
-  Message,
-  TypingBroadcast,
-  TypingState,
-  TypingUser,
-} from '../../shared';
-import { okData, record, waitFor } from '../helpers/events';
+import type { HttpError, Message, TypingBroadcast, TypingState, TypingUser } from '../../shared';
+import { closeAndSettle, errorOf, okData, record, waitFor } from '../helpers/events';
+import { connectUsers } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
@@ -22,26 +15,16 @@ const ALICE: TypingUser = { user_id: 'alice', username: 'Alice' };
 const BOB: TypingUser = { user_id: 'bob', username: 'Bob' };
 const CAROL: TypingUser = { user_id: 'carol', username: 'Carol' };
 
-const USERS = [
-  ['alice', 'Alice'],
-  ['bob', 'Bob'],
-  ['carol', 'Carol'],
-  ['dave', 'Dave'],
-] as const;
-type UserId = (typeof USERS)[number][0];
-
-function errorOf<T>(ack: Ack<T>): ErrorBody {
-  if (ack.ok) throw new Error(`expected an error ack, got ${JSON.stringify(ack.data)}`);
-  return ack.error;
-}
+const USERS = ['alice', 'bob', 'carol', 'dave'] as const;
+type UserId = (typeof USERS)[number];
 
 function typerIds(update: TypingBroadcast): string[] {
   return update.typing_users.map((u) => u.user_id);
 }
 
 let server: TestServer;
-const tokens = {} as Record<UserId, string>;
-const sockets = {} as Record<UserId, ClientSocket>;
+let tokens: Record<UserId, string>;
+let sockets: Record<UserId, ClientSocket>;
 /** Public: alice (owner), bob, carol. */
 let general: string;
 /** Public: alice (owner), bob. */
@@ -57,10 +40,7 @@ const dave = (): ClientSocket => sockets.dave;
 /** Starts the server with `env`, connects one socket per user and creates the rooms above. */
 async function setUp(env: Record<string, string>): Promise<void> {
   server = await startServer({ env });
-  for (const [id, name] of USERS) {
-    tokens[id] = await server.token(id, name);
-    sockets[id] = await server.connect(tokens[id]);
-  }
+  ({ tokens, sockets } = await connectUsers(server, USERS));
   general = okData(
     await alice().emitWithAck('room:create', { name: 'general', invited_users: ['bob', 'carol'] }),
   ).id;
@@ -92,26 +72,6 @@ async function currentTypers(user: UserId, roomId: string): Promise<TypingUser[]
   const res = await typeOverHttp(user, roomId, false);
   expect(res.status).toBe(200);
   return res.body.typing_users;
-}
-
-/**
- * Closes a client socket and resolves once the server has handled the disconnect. A client cannot
- * observe that moment itself, so this listens on the server-side socket; whatever the server
- * broadcasts because of the disconnect is queued before the answer to any request sent after this
- * resolves, which is what makes an ack round trip afterwards a barrier.
- */
-async function closeAndSettle(socket: ClientSocket): Promise<void> {
-  const serverSide = server.app.io.of('/chat').sockets.get(socket.id ?? '');
-  if (!serverSide) throw new Error('the server has no socket with this id');
-  const handled = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the server did not see the disconnect')), 3000);
-    serverSide.once('disconnect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-  socket.disconnect();
-  await handled;
 }
 
 describe('typing indicators', () => {
@@ -262,7 +222,7 @@ describe('typing indicators', () => {
     await lastStart;
     const seen = record(alice(), 'typing:update');
 
-    await closeAndSettle(bobSecond);
+    await closeAndSettle(server, bobSecond);
     okData(await alice().emitWithAck('room:list', {}));
     expect(seen.seen).toEqual([]);
     expect(await currentTypers('alice', general)).toEqual([CAROL, BOB]);
@@ -270,7 +230,7 @@ describe('typing indicators', () => {
 
     const clearedGeneral = waitFor(alice(), 'typing:update', (u) => u.room_id === general);
     const clearedSide = waitFor(alice(), 'typing:update', (u) => u.room_id === side);
-    await closeAndSettle(bob());
+    await closeAndSettle(server, bob());
     expect((await clearedGeneral).typing_users).toEqual([CAROL]);
     expect((await clearedSide).typing_users).toEqual([]);
     okData(await alice().emitWithAck('room:list', {}));

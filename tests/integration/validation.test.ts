@@ -1,6 +1,7 @@
-import type { Socket } from 'socket.io-client';
 import { DEFAULT_LIMITS } from '../../shared/limits';
-import { okData, record, waitFor, waitForDisconnect } from '../helpers/events';
+import { validationError } from '../helpers/errors';
+import { emitRaw, okData, raw, record, waitFor, waitForDisconnect } from '../helpers/events';
+import { createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
@@ -9,8 +10,6 @@ import { startServer, type ClientSocket, type HttpResult, type TestServer } from
  * limit are accepted, and nothing a client sends (non-objects, oversized packets or bodies, unknown
  * events or routes) changes stored data, disconnects anyone else or stops the server answering.
  */
-
-const ACK_TIMEOUT_MS = 3000;
 
 type Payload = Record<string, unknown>;
 type HttpCall = { method: 'GET' | 'POST'; path: string; body?: unknown };
@@ -26,27 +25,6 @@ interface Case {
 const chars = (n: number, ch = 'x'): string => ch.repeat(n);
 const userIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `user-${i}`);
 const path = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
-
-/** The socket, untyped: these tests send what the typed event map would not let a client send. */
-function raw(socket: ClientSocket): Socket {
-  return socket as unknown as Socket;
-}
-
-/** Emits with an ack; rejects when no ack arrives in time, so a missing answer fails the test. */
-function emitRaw(socket: ClientSocket, event: string, ...args: unknown[]): Promise<unknown> {
-  return raw(socket)
-    .timeout(ACK_TIMEOUT_MS)
-    .emitWithAck(event, ...args);
-}
-
-/** The contract's error body for a refused field: `{ code, message, details: [{ field, reason }, ...] }`. */
-function validationError(field: string): unknown {
-  return {
-    code: 'VALIDATION_ERROR',
-    message: expect.stringMatching(/\S/),
-    details: expect.arrayContaining([{ field, reason: expect.stringMatching(/\S/) }]),
-  };
-}
 
 /** The data of a successful ack (fails the test on an error ack). */
 function ackData(ack: unknown): unknown {
@@ -284,7 +262,7 @@ describe('validation of every field limit, over Socket.IO and HTTP', () => {
     server = await startServer();
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
+    roomId = await createRoom(alice, 'general');
     okData(await alice.emitWithAck('message:send', { room_id: roomId, content: 'first' }));
   });
 
@@ -315,7 +293,7 @@ describe('values at the limits are accepted, over Socket.IO and HTTP', () => {
     server = await startServer();
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
+    roomId = await createRoom(alice, 'general');
   });
 
   afterEach(() => server.close());
@@ -474,8 +452,7 @@ describe('socket payloads that are not objects, and unknown events', () => {
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
     bob = await server.connect(await server.token('bob', 'Bob'));
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob.emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice, 'general', { joinedBy: [bob] });
   });
 
   afterEach(() => server.close());
@@ -650,8 +627,7 @@ describe('socket packets over 1 MB', () => {
     server = await startServer();
     alice = await server.connect(await server.token('alice', 'Alice'));
     bob = await server.connect(await server.token('bob', 'Bob'));
-    roomId = okData(await alice.emitWithAck('room:create', { name: 'general' })).id;
-    okData(await bob.emitWithAck('room:join', { room_id: roomId }));
+    roomId = await createRoom(alice, 'general', { joinedBy: [bob] });
     okData(await alice.emitWithAck('message:send', { room_id: roomId, content: 'before' }));
   });
 

@@ -1,6 +1,7 @@
-import type { HistoryPage, Message, Room } from '../../shared/schemas/objects';
-import type { ChatStore, HistoryQuery, NewMember, NewMessage, NewRoom } from '../../server/store/types';
+import type { Message } from '../../shared/schemas/objects';
+import type { ChatStore } from '../../server/store/types';
 import { storeFactories, type StoreHandle } from './store-factories';
+import { at, createStoreHelpers, member, owner, range, room, type StoreHelpers } from './store-fixtures';
 
 /**
  * The storage methods behind presence, read receipts, edits, deletes and reactions, run against
@@ -8,99 +9,28 @@ import { storeFactories, type StoreHandle } from './store-factories';
  * editMessage / deleteMessage (tombstones) and reactions, which every Message a store returns carries.
  */
 
-const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
-/** A distinct, ordered ISO 8601 UTC timestamp `s` seconds after a fixed origin. */
-const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
-
-const range = (from: number, to: number): number[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const sorted = (values: readonly string[]): string[] => [...values].sort();
-
-function room(id: string, overrides: Partial<NewRoom> = {}): NewRoom {
-  return {
-    id,
-    name: `room ${id}`,
-    description: null,
-    is_private: false,
-    created_by: 'alice',
-    created_at: at(0),
-    ...overrides,
-  };
-}
-
-const owner = (userId: string, joinedAt = at(0)): NewMember => ({
-  user_id: userId,
-  role: 'owner',
-  joined_at: joinedAt,
-});
-const member = (userId: string, joinedAt = at(1)): NewMember => ({
-  user_id: userId,
-  role: 'member',
-  joined_at: joinedAt,
-});
 
 // Rejections are checked by shape (`.rejects.toHaveProperty('message')`), not with toThrow():
 // better-sqlite3 creates its errors in another Jest realm, so they fail `instanceof Error`.
 describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
   let handle: StoreHandle;
   let store: ChatStore;
-  let messageCounter: number;
+  let message: StoreHelpers['message'];
+  let post: StoreHelpers['post'];
+  let history: StoreHelpers['history'];
+  let viewRoom: StoreHelpers['viewRoom'];
+  let stored: StoreHelpers['stored'];
 
   beforeEach(async () => {
     handle = await factory.open();
     store = handle.store;
-    messageCounter = 0;
+    ({ message, post, history, viewRoom, stored } = createStoreHelpers(store));
   });
 
   afterEach(async () => {
     await handle.cleanup();
   });
-
-  function message(roomId: string, userId: string, overrides: Partial<NewMessage> = {}): NewMessage {
-    messageCounter += 1;
-    return {
-      id: `msg-${messageCounter}`,
-      room_id: roomId,
-      user_id: userId,
-      username: userId.toUpperCase(),
-      content: `message ${messageCounter} from ${userId}`,
-      message_type: 'text',
-      parent_id: null,
-      client_id: null,
-      timestamp: new Date(T0 + 60_000 + messageCounter).toISOString(),
-      ...overrides,
-    };
-  }
-
-  async function post(roomId: string, userId: string, overrides: Partial<NewMessage> = {}): Promise<Message> {
-    return (await store.insertMessage(message(roomId, userId, overrides))).message;
-  }
-
-  async function history(
-    roomId: string,
-    q: Partial<Omit<HistoryQuery, 'room_id'>> = {},
-  ): Promise<HistoryPage> {
-    return store.listMessages({
-      room_id: roomId,
-      parent_id: null,
-      before_seq: null,
-      after_seq: null,
-      limit: 50,
-      ...q,
-    });
-  }
-
-  async function viewRoom(roomId: string, viewerId: string): Promise<Room> {
-    const seen = await store.getRoom(roomId, viewerId);
-    if (!seen) throw new Error(`room ${roomId} not found for ${viewerId}`);
-    return seen;
-  }
-
-  async function stored(messageId: string): Promise<Message> {
-    const found = await store.getMessage(messageId);
-    if (!found) throw new Error(`message ${messageId} not found`);
-    return found;
-  }
 
   describe('users: setLastSeen and getUsers', () => {
     it('returns remembered users with their last_seen, null for one never seen', async () => {

@@ -1,23 +1,11 @@
 import Database from 'better-sqlite3';
-import type { HistoryPage, Message, Room } from '../../shared/schemas/objects';
+import type { HistoryPage, Message } from '../../shared/schemas/objects';
 import { sqliteMigrations } from '../../server/store/sqlite/migrations';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store';
-import type {
-  ChatStore,
-  HistoryQuery,
-  InsertedMessage,
-  NewMember,
-  NewMessage,
-  NewRoom,
-} from '../../server/store/types';
+import type { ChatStore, InsertedMessage } from '../../server/store/types';
 import { storeFactories, tempSqliteFile, type StoreHandle } from './store-factories';
+import { at, createStoreHelpers, member, owner, range, room, type StoreHelpers } from './store-fixtures';
 
-const T0 = Date.UTC(2024, 0, 1, 12, 0, 0);
-/** A distinct, ordered ISO 8601 UTC timestamp `s` seconds after a fixed origin. */
-const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
-
-const range = (from: number, to: number): number[] =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const seqsOf = (page: HistoryPage): number[] => page.messages.map((m) => m.seq);
 
 const ROOM_KEYS = [
@@ -50,80 +38,25 @@ const MESSAGE_KEYS = [
   'username',
 ];
 
-function room(id: string, overrides: Partial<NewRoom> = {}): NewRoom {
-  return {
-    id,
-    name: `room ${id}`,
-    description: null,
-    is_private: false,
-    created_by: 'alice',
-    created_at: at(0),
-    ...overrides,
-  };
-}
-
-function owner(userId: string, joinedAt = at(0)): NewMember {
-  return { user_id: userId, role: 'owner', joined_at: joinedAt };
-}
-
-function member(userId: string, joinedAt: string): NewMember {
-  return { user_id: userId, role: 'member', joined_at: joinedAt };
-}
-
 // Rejections are checked by shape, not with toThrow(): better-sqlite3 creates its errors from the
 // first Jest realm that loaded the native module, so in a shared worker they fail `instanceof Error`.
 describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
   let handle: StoreHandle;
   let store: ChatStore;
-  let messageCounter: number;
+  let message: StoreHelpers['message'];
+  let insert: StoreHelpers['insert'];
+  let history: StoreHelpers['history'];
+  let viewRoom: StoreHelpers['viewRoom'];
 
   beforeEach(async () => {
     handle = await factory.open();
     store = handle.store;
-    messageCounter = 0;
+    ({ message, insert, history, viewRoom } = createStoreHelpers(store));
   });
 
   afterEach(async () => {
     await handle.cleanup();
   });
-
-  /** A new message with a fresh id; the timestamp follows the id so messages are ordered in time. */
-  function message(roomId: string, userId: string, overrides: Partial<NewMessage> = {}): NewMessage {
-    messageCounter += 1;
-    return {
-      id: `msg-${messageCounter}`,
-      room_id: roomId,
-      user_id: userId,
-      username: userId.toUpperCase(),
-      content: `message ${messageCounter} from ${userId}`,
-      message_type: 'text',
-      parent_id: null,
-      client_id: null,
-      timestamp: new Date(T0 + 60_000 + messageCounter).toISOString(),
-      ...overrides,
-    };
-  }
-
-  async function post(roomId: string, userId: string, overrides: Partial<NewMessage> = {}) {
-    return store.insertMessage(message(roomId, userId, overrides));
-  }
-
-  async function history(roomId: string, q: Partial<Omit<HistoryQuery, 'room_id'>> = {}) {
-    return store.listMessages({
-      room_id: roomId,
-      parent_id: null,
-      before_seq: null,
-      after_seq: null,
-      limit: 50,
-      ...q,
-    });
-  }
-
-  async function viewRoom(roomId: string, viewerId: string): Promise<Room> {
-    const seen = await store.getRoom(roomId, viewerId);
-    if (!seen) throw new Error(`room ${roomId} not found for ${viewerId}`);
-    return seen;
-  }
 
   describe('health', () => {
     it('ping resolves on an open store and rejects once it is closed', async () => {
@@ -143,8 +76,8 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         owner('alice', at(5)),
         member('bob', at(6)),
       ]);
-      await post('r1', 'alice');
-      await post('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
 
       const forBob = await viewRoom('r1', 'bob');
       expect(Object.keys(forBob).sort()).toEqual(ROOM_KEYS);
@@ -172,9 +105,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
 
     it('shows a room to a non-member with no read position and nothing unread', async () => {
       await store.createRoom(room('r1', { is_private: true }), [owner('alice')]);
-      await post('r1', 'alice');
-      await post('r1', 'alice');
-      await post('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
 
       const forCarol = await viewRoom('r1', 'carol');
       expect(Object.keys(forCarol).sort()).toEqual(ROOM_KEYS);
@@ -245,9 +178,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         member('bob', at(1)),
       ]);
       await store.createRoom(room('r2', { created_at: at(2) }), [owner('bob', at(2))]);
-      await post('r1', 'alice');
-      await post('r1', 'alice');
-      await post('r2', 'bob');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r2', 'bob');
 
       expect(await store.listRooms('bob')).toEqual([
         expect.objectContaining({
@@ -299,7 +232,7 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('sets a new member’s read position to the room’s last seq, so nothing is unread on joining', async () => {
-      for (let i = 0; i < 5; i += 1) await post('r1', 'alice');
+      for (let i = 0; i < 5; i += 1) await insert('r1', 'alice');
       await store.addMembers('r1', [member('bob', at(10))]);
 
       expect(await viewRoom('r1', 'bob')).toMatchObject({
@@ -309,8 +242,8 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         last_message_seq: 5,
       });
 
-      await post('r1', 'alice');
-      await post('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
       expect(await viewRoom('r1', 'bob')).toMatchObject({
         last_read_seq: 5,
         unread_count: 2,
@@ -434,7 +367,7 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     it('numbers messages 1, 2, 3… independently in each room', async () => {
       const order: [string, number][] = [];
       for (const roomId of ['r1', 'r1', 'r2', 'r1', 'r2', 'r2', 'r2', 'r1']) {
-        const { message: m } = await post(roomId, 'alice');
+        const { message: m } = await insert(roomId, 'alice');
         order.push([roomId, m.seq]);
       }
       expect(order).toEqual([
@@ -454,12 +387,12 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('advances the sender’s read position to its own message while others’ unread count rises', async () => {
-      await post('r1', 'alice');
-      await post('r1', 'alice');
+      await insert('r1', 'alice');
+      await insert('r1', 'alice');
       expect(await viewRoom('r1', 'alice')).toMatchObject({ last_read_seq: 2, unread_count: 0 });
       expect(await viewRoom('r1', 'bob')).toMatchObject({ last_read_seq: 0, unread_count: 2 });
 
-      await post('r1', 'bob');
+      await insert('r1', 'bob');
       expect(await viewRoom('r1', 'bob')).toMatchObject({ last_read_seq: 3, unread_count: 0 });
       expect(await viewRoom('r1', 'alice')).toMatchObject({ last_read_seq: 2, unread_count: 1 });
       // Other rooms' read state is untouched.
@@ -467,15 +400,15 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('raises the parent’s reply_count with each reply and returns the updated parent', async () => {
-      const { message: parent } = await post('r1', 'alice');
-      await post('r1', 'bob');
+      const { message: parent } = await insert('r1', 'alice');
+      await insert('r1', 'bob');
 
-      const first = await post('r1', 'bob', { parent_id: parent.id });
+      const first = await insert('r1', 'bob', { parent_id: parent.id });
       expect(first.created).toBe(true);
       expect(first.message).toMatchObject({ parent_id: parent.id, reply_count: 0, seq: 3 });
       expect(first.parent).toStrictEqual({ ...parent, reply_count: 1 });
 
-      const second = await post('r1', 'alice', { parent_id: parent.id });
+      const second = await insert('r1', 'alice', { parent_id: parent.id });
       expect(second.parent).toStrictEqual({ ...parent, reply_count: 2 });
       expect(await store.getMessage(parent.id)).toStrictEqual({ ...parent, reply_count: 2 });
 
@@ -488,23 +421,23 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('returns the stored message, not a second copy, for a repeated client_id', async () => {
-      const original = await post('r1', 'alice', { client_id: 'c-1', content: 'first try' });
+      const original = await insert('r1', 'alice', { client_id: 'c-1', content: 'first try' });
       expect(original.created).toBe(true);
       expect(original.message.client_id).toBe('c-1');
 
-      const repeat = await post('r1', 'alice', { client_id: 'c-1', content: 'retry with other text' });
+      const repeat = await insert('r1', 'alice', { client_id: 'c-1', content: 'retry with other text' });
       expect(repeat).toStrictEqual({ message: original.message, created: false, parent: null });
 
       expect((await viewRoom('r1', 'alice')).last_message_seq).toBe(1);
       expect(await history('r1')).toStrictEqual({ messages: [original.message], has_more: false });
       // No seq was consumed by the repeat.
-      expect((await post('r1', 'alice')).message.seq).toBe(2);
+      expect((await insert('r1', 'alice')).message.seq).toBe(2);
     });
 
     it('does not count a repeated reply twice', async () => {
-      const { message: parent } = await post('r1', 'alice');
-      const reply = await post('r1', 'bob', { parent_id: parent.id, client_id: 'reply-1' });
-      const repeat = await post('r1', 'bob', { parent_id: parent.id, client_id: 'reply-1' });
+      const { message: parent } = await insert('r1', 'alice');
+      const reply = await insert('r1', 'bob', { parent_id: parent.id, client_id: 'reply-1' });
+      const repeat = await insert('r1', 'bob', { parent_id: parent.id, client_id: 'reply-1' });
 
       expect(repeat.created).toBe(false);
       expect(repeat.message).toStrictEqual(reply.message);
@@ -513,9 +446,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('scopes client_id to (room, user): another user or another room gets a new message', async () => {
-      const alices = await post('r1', 'alice', { client_id: 'same' });
-      const bobs = await post('r1', 'bob', { client_id: 'same' });
-      const elsewhere = await post('r2', 'alice', { client_id: 'same' });
+      const alices = await insert('r1', 'alice', { client_id: 'same' });
+      const bobs = await insert('r1', 'bob', { client_id: 'same' });
+      const elsewhere = await insert('r2', 'alice', { client_id: 'same' });
 
       expect([alices.created, bobs.created, elsewhere.created]).toEqual([true, true, true]);
       expect(bobs.message).toMatchObject({ room_id: 'r1', user_id: 'bob', seq: 2, client_id: 'same' });
@@ -523,12 +456,12 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
       expect(new Set([alices.message.id, bobs.message.id, elsewhere.message.id]).size).toBe(3);
 
       // Each scope still deduplicates on its own.
-      const bobsRepeat = await post('r1', 'bob', { client_id: 'same' });
+      const bobsRepeat = await insert('r1', 'bob', { client_id: 'same' });
       expect(bobsRepeat).toMatchObject({ created: false, message: bobs.message });
     });
 
     it('rejects a message whose insert fails without consuming a seq or touching the parent', async () => {
-      const { message: parent } = await post('r1', 'alice');
+      const { message: parent } = await insert('r1', 'alice');
       const taken = message('r1', 'bob', { id: parent.id, parent_id: parent.id });
       await expect(store.insertMessage(taken)).rejects.toHaveProperty('message');
 
@@ -538,7 +471,7 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         last_read_seq: 0,
         unread_count: 1,
       });
-      expect((await post('r1', 'bob')).message.seq).toBe(2);
+      expect((await insert('r1', 'bob')).message.seq).toBe(2);
     });
 
     it('rejects a message for a room that does not exist', async () => {
@@ -547,8 +480,8 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('never treats a null client_id as a duplicate', async () => {
-      await post('r1', 'alice', { content: 'same text' });
-      const second = await post('r1', 'alice', { content: 'same text' });
+      await insert('r1', 'alice', { content: 'same text' });
+      const second = await insert('r1', 'alice', { content: 'same text' });
       expect(second).toMatchObject({ created: true, message: { seq: 2, client_id: null } });
     });
   });
@@ -560,7 +493,7 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
 
     async function fill(count: number): Promise<Message[]> {
       const stored: Message[] = [];
-      for (let i = 0; i < count; i += 1) stored.push((await post('r1', 'alice')).message);
+      for (let i = 0; i < count; i += 1) stored.push((await insert('r1', 'alice')).message);
       return stored;
     }
 
@@ -645,14 +578,14 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
     });
 
     it('filters by parent_id to one thread’s replies in seq order', async () => {
-      const { message: parentA } = await post('r1', 'alice');
-      const { message: parentB } = await post('r1', 'alice');
+      const { message: parentA } = await insert('r1', 'alice');
+      const { message: parentB } = await insert('r1', 'alice');
       const threadA: number[] = [];
       for (let i = 0; i < 12; i += 1) {
         const parentId = i % 3 === 0 ? parentB.id : parentA.id;
-        const { message: reply } = await post('r1', 'alice', { parent_id: parentId });
+        const { message: reply } = await insert('r1', 'alice', { parent_id: parentId });
         if (parentId === parentA.id) threadA.push(reply.seq);
-        await post('r1', 'alice');
+        await insert('r1', 'alice');
       }
       expect(threadA).toHaveLength(8);
 
@@ -684,8 +617,8 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         member('bob', at(1)),
       ]);
       const sent: InsertedMessage[] = [];
-      for (let i = 0; i < 3; i += 1) sent.push(await post('r1', 'alice', { client_id: `c-${i}` }));
-      const reply = await post('r1', 'bob', { parent_id: sent[0]?.message.id ?? null });
+      for (let i = 0; i < 3; i += 1) sent.push(await insert('r1', 'alice', { client_id: `c-${i}` }));
+      const reply = await insert('r1', 'bob', { parent_id: sent[0]?.message.id ?? null });
       const beforeRoom = await viewRoom('r1', 'bob');
       const beforeMembers = await store.listMembers('r1');
       const beforeHistory = await history('r1');

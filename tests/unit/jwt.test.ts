@@ -1,31 +1,12 @@
-import { createHmac } from 'node:crypto';
-import { SignJWT, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { ChatError } from '../../shared/errors';
 import { bearerToken, createTokenVerifier, signToken } from '../../server/auth/jwt';
+import { handMade, nowSeconds, segment, tokenSigner } from '../helpers/tokens';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-for-hs256-abcdef';
 const OTHER_SECRET = 'another-secret-that-is-just-as-long-for-hs256-abcdef';
 const verify = createTokenVerifier(SECRET);
-const nowSeconds = (): number => Math.floor(Date.now() / 1000);
-
-function sign(payload: JWTPayload, opts: { alg?: string; secret?: string } = {}): Promise<string> {
-  return new SignJWT(payload)
-    .setProtectedHeader({ alg: opts.alg ?? 'HS256', typ: 'JWT' })
-    .sign(new TextEncoder().encode(opts.secret ?? SECRET));
-}
-
-const segment = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** A token assembled by hand, for claims jose's types refuse; `secret` undefined = unsigned. */
-function handMade(
-  header: Record<string, unknown>,
-  payload: Record<string, unknown>,
-  secret?: string,
-): string {
-  const input = `${segment(header)}.${segment(payload)}`;
-  const signature = secret ? createHmac('sha256', secret).update(input).digest('base64url') : '';
-  return `${input}.${signature}`;
-}
+const sign = tokenSigner(SECRET);
 
 /** Every refusal is the same ChatError UNAUTHORIZED, whatever the reason. */
 async function expectUnauthorized(token: string | undefined): Promise<void> {
