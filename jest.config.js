@@ -9,6 +9,9 @@ module.exports = {
   },
   // nanoid 5 and jose 6 ship ESM only: let ts-jest transpile them to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(nanoid|jose)/)'],
-  moduleNameMapper: { '^chat-service/shared$': '<rootDir>/shared/index.ts' },
+  moduleNameMapper: {
+    '^chat-service/shared$': '<rootDir>/shared/index.ts',
+    '^chat-service/shared/client$': '<rootDir>/shared/client/index.ts',
+  },
   testTimeout: 20000,
 };

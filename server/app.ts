@@ -12,11 +12,9 @@ import { UserDirectory } from './domain/user-directory';
 import { configureHttpApp } from './http/http-app';
 import { createLogger, type Logger } from './logger';
 import { attachChatNamespace } from './realtime/chat-namespace';
-import { LocalPresence } from './ephemeral/local-presence';
-import { LocalRateLimiter } from './ephemeral/local-rate-limiter';
-import { LocalTypingTracker } from './ephemeral/local-typing';
 import { SocketNotifier } from './realtime/socket-notifier';
 import type { ChatServer } from './realtime/types';
+import { openSharedState } from './shared-state/open-shared-state';
 import { openStore } from './store/open-store';
 import type { ChatStore } from './store/types';
 
@@ -35,12 +33,17 @@ export interface ChatApp {
 /** Wires the layers together; tests build one with their own config. */
 export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
   const store = await openStore(config.storage);
+  const shared = await openSharedState(config, logger).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const app = express();
   const httpServer = http.createServer(app);
   const io: ChatServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: config.limits.packetBytes,
     cors: { origin: config.corsOrigins },
+    ...shared.socketIoOptions,
     // No connectionStateRecovery: Socket.IO replays a recovered session's missed packets before
     // the auth middleware runs, which would hand them to an expired token or a member who has
     // left. Clients catch up with `message:history { after_seq }` instead.
@@ -48,16 +51,11 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const nsp = io.of('/chat');
   const users = new UserDirectory(store);
   const verify = createTokenVerifier(config.jwtSecret);
-  const typing = new LocalTypingTracker(config.typingTimeoutMs);
-  const rateLimiter = new LocalRateLimiter({
-    messagesPerSecond: config.limits.messagesPerSecond,
-    typingPerSecond: config.limits.typingPerSecond,
-    unauthenticatedPerMinute: config.unauthenticatedPerMinute,
-  });
+  const { presence, typing, rateLimiter } = shared;
   const services = createServices({
     store,
     notifier: new SocketNotifier(nsp),
-    presence: new LocalPresence(),
+    presence,
     typing,
     rateLimiter,
     users,
@@ -78,7 +76,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     config,
     services,
     payloads: createPayloadSchemas(config.limits),
-    store,
+    readiness: { storage: () => store.ping(), ...shared.readiness },
     verify,
     rateLimiter,
     logger,
@@ -126,7 +124,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         clearTimeout(cut);
         // Disconnects record last_seen: let that finish before the database closes.
         await chat.settle();
-        typing.close();
+        await shared.close();
         await store.close();
       })();
       return closing;

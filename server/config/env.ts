@@ -17,7 +17,15 @@ const envSchema = z.object({
     .min(MIN_SECRET_LENGTH, `must be at least ${MIN_SECRET_LENGTH} characters`)
     .optional(),
   DATABASE_URL: z.string().min(1).default('sqlite:./data/chat.db'),
-  REDIS_URL: z.string().optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /** A node that stops refreshing its presence heartbeat is counted offline after this long (Redis only). */
+  PRESENCE_TTL_MS: int(30_000, 1000),
+  ADMIN_UI: z.enum(['true', 'false']).default('false'),
+  ADMIN_UI_USERNAME: z.string().optional(),
+  ADMIN_UI_PASSWORD: z.string().optional(),
   CORS_ORIGINS: z.string().default(''),
   TYPING_TIMEOUT_MS: int(6000, 100),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
@@ -36,7 +44,10 @@ const envSchema = z.object({
   MAX_HTTP_BODY_BYTES: int(DEFAULT_LIMITS.bodyBytes, 1024),
 });
 
-export type StorageConfig = { kind: 'sqlite'; path: string };
+export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** Socket.IO Admin UI: off unless ADMIN_UI=true, and then only with credentials. */
+export type AdminUiConfig = { enabled: false } | { enabled: true; username: string; password: string };
 
 export interface Config {
   env: 'development' | 'production' | 'test';
@@ -47,6 +58,10 @@ export interface Config {
   /** True when no JWT_SECRET was given and the development secret is in use. */
   usingDevSecret: boolean;
   storage: StorageConfig;
+  /** Set: Redis joins several instances into one service (fan-out, presence, typing, rate limits). */
+  redisUrl: string | undefined;
+  presenceTtlMs: number;
+  adminUi: AdminUiConfig;
   /** Origins allowed by CORS for HTTP and Socket.IO; `true` allows any origin. */
   corsOrigins: string[] | true;
   typingTimeoutMs: number;
@@ -76,8 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
         `${MIN_SECRET_LENGTH} characters (for example: openssl rand -base64 48).`,
     );
   }
-  if (e.REDIS_URL) {
-    throw new ConfigError('REDIS_URL is set, but this version runs as a single node only; unset it.');
+  if (e.ADMIN_UI === 'true' && (!e.ADMIN_UI_USERNAME || !e.ADMIN_UI_PASSWORD)) {
+    throw new ConfigError('ADMIN_UI=true needs ADMIN_UI_USERNAME and ADMIN_UI_PASSWORD.');
   }
   if (e.DEFAULT_HISTORY_LIMIT > e.MAX_HISTORY_LIMIT) {
     throw new ConfigError('DEFAULT_HISTORY_LIMIT must not exceed MAX_HISTORY_LIMIT.');
@@ -90,6 +105,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
     usingDevSecret: !e.JWT_SECRET,
     storage: parseDatabaseUrl(e.DATABASE_URL),
+    redisUrl: e.REDIS_URL,
+    presenceTtlMs: e.PRESENCE_TTL_MS,
+    adminUi:
+      e.ADMIN_UI === 'true' && e.ADMIN_UI_USERNAME && e.ADMIN_UI_PASSWORD
+        ? { enabled: true, username: e.ADMIN_UI_USERNAME, password: e.ADMIN_UI_PASSWORD }
+        : { enabled: false },
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     typingTimeoutMs: e.TYPING_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -117,12 +138,10 @@ function parseDatabaseUrl(url: string): StorageConfig {
     if (!file) throw new ConfigError('DATABASE_URL=sqlite:<path> needs a file path.');
     return { kind: 'sqlite', path: path.resolve(file) };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError(
-      'DATABASE_URL names PostgreSQL, which this version does not support yet; use sqlite:<path>.',
-    );
-  }
-  throw new ConfigError('DATABASE_URL must start with sqlite: (for example sqlite:./data/chat.db).');
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  throw new ConfigError(
+    'DATABASE_URL must start with sqlite: (for example sqlite:./data/chat.db) or postgres://.',
+  );
 }
 
 function parseOrigins(value: string): string[] | true {

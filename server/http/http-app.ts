@@ -7,11 +7,12 @@ import type { Config } from '../config/env';
 import type { RateLimiter } from '../domain/rate-limits';
 import type { Services } from '../domain/services';
 import type { Logger } from '../logger';
-import type { ChatStore } from '../store/types';
 import { requireAuth } from './auth-middleware';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
 import { requestLog } from './request-log';
 import { activityRoutes } from './routes/activity-routes';
+import { demoRoutes } from './routes/demo-routes';
+import { docsRoutes } from './routes/docs-routes';
 import { healthRoutes } from './routes/health-routes';
 import { messageRoutes } from './routes/message-routes';
 import { roomRoutes } from './routes/room-routes';
@@ -20,7 +21,8 @@ export interface HttpDeps {
   config: Config;
   services: Services;
   payloads: PayloadSchemas;
-  store: ChatStore;
+  /** Readiness checks by name (storage, redis…); `/readyz` is 503 while any rejects. */
+  readiness: Record<string, () => Promise<void>>;
   verify: TokenVerifier;
   rateLimiter: RateLimiter;
   logger: Logger;
@@ -33,7 +35,9 @@ export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   app.use(helmet());
   app.use(cors({ origin: deps.config.corsOrigins }));
   app.use(requestLog(deps.logger));
-  app.use(healthRoutes(deps.store));
+  app.use(healthRoutes(deps.readiness));
+  app.use(docsRoutes());
+  app.use(demoRoutes());
   const api = express.Router();
   // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.
   api.use(requireAuth(deps.verify, deps.rateLimiter));

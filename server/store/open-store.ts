@@ -7,5 +7,7 @@ export async function openStore(config: StorageConfig): Promise<ChatStore> {
   switch (config.kind) {
     case 'sqlite':
       return new SqliteStore(config.path);
+    case 'postgres':
+      throw new Error('PostgreSQL store: not built yet');
   }
 }

@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     it('stores data in ./data/chat.db, resolved to an absolute path', () => {
       const { storage } = loadConfig({});
       expect(storage).toEqual({ kind: 'sqlite', path: path.resolve('data', 'chat.db') });
-      expect(path.isAbsolute(storage.path)).toBe(true);
+      expect(storage.kind === 'sqlite' && path.isAbsolute(storage.path)).toBe(true);
     });
 
     it('uses the limits of the contract', () => {
@@ -179,14 +179,50 @@ describe('loadConfig', () => {
     });
 
     it.each(['postgres://chat:pw@127.0.0.1:5432/chat', 'postgresql://127.0.0.1/chat'])(
-      'refuses %s with a message naming PostgreSQL',
+      'chooses PostgreSQL for %s, keeping the URL as given',
       (url) => {
-        expect(configErrorOf({ DATABASE_URL: url })).toMatch(/PostgreSQL/);
+        expect(loadConfig({ DATABASE_URL: url }).storage).toEqual({ kind: 'postgres', url });
       },
     );
 
     it('refuses an unknown scheme with a message naming DATABASE_URL', () => {
       expect(configErrorOf({ DATABASE_URL: 'mysql://127.0.0.1/chat' })).toMatch(/DATABASE_URL/);
+    });
+  });
+
+  describe('REDIS_URL', () => {
+    it('is off by default: one node, in-process presence, typing and rate limits', () => {
+      expect(loadConfig({}).redisUrl).toBeUndefined();
+    });
+
+    it('reads redis:// and rediss:// URLs', () => {
+      expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+      expect(loadConfig({ REDIS_URL: 'rediss://cache.example:6380' }).redisUrl).toBe(
+        'rediss://cache.example:6380',
+      );
+    });
+
+    it('refuses a URL of another scheme, naming REDIS_URL', () => {
+      expect(configErrorOf({ REDIS_URL: 'http://127.0.0.1:6379' })).toMatch(/REDIS_URL/);
+    });
+
+    it('counts a silent node offline after 30 s by default, configurable', () => {
+      expect(loadConfig({}).presenceTtlMs).toBe(30_000);
+      expect(loadConfig({ PRESENCE_TTL_MS: '5000' }).presenceTtlMs).toBe(5000);
+    });
+  });
+
+  describe('Socket.IO Admin UI', () => {
+    it('is off by default', () => {
+      expect(loadConfig({}).adminUi).toEqual({ enabled: false });
+    });
+
+    it('needs credentials when turned on', () => {
+      expect(configErrorOf({ ADMIN_UI: 'true' })).toMatch(/ADMIN_UI_USERNAME and ADMIN_UI_PASSWORD/);
+      expect(
+        loadConfig({ ADMIN_UI: 'true', ADMIN_UI_USERNAME: 'ops', ADMIN_UI_PASSWORD: 'long-password' })
+          .adminUi,
+      ).toEqual({ enabled: true, username: 'ops', password: 'long-password' });
     });
   });
 

@@ -1,11 +1,10 @@
 import { Router } from 'express';
-import type { ChatStore } from '../../store/types';
 import { SERVICE_NAME, SERVICE_VERSION } from '../../version';
 
 const READINESS_TIMEOUT_MS = 2000;
 
-/** Liveness and readiness; no token needed. */
-export function healthRoutes(store: ChatStore): Router {
+/** Liveness and readiness; no token needed. `/readyz` runs every check and is 503 while any fails. */
+export function healthRoutes(readiness: Record<string, () => Promise<void>>): Router {
   const r = Router();
   r.get('/', (_req, res) => {
     res.json({ status: 'ok', service: SERVICE_NAME, version: SERVICE_VERSION });
@@ -14,13 +13,19 @@ export function healthRoutes(store: ChatStore): Router {
     res.json({ status: 'ok' });
   });
   r.get('/readyz', async (_req, res) => {
-    const storage = await withTimeout(store.ping(), READINESS_TIMEOUT_MS).then(
-      () => 'up' as const,
-      () => 'down' as const,
+    const results = await Promise.all(
+      Object.entries(readiness).map(async ([name, check]) => {
+        const state = await withTimeout(check(), READINESS_TIMEOUT_MS).then(
+          () => 'up' as const,
+          () => 'down' as const,
+        );
+        return [name, state] as const;
+      }),
     );
-    res.status(storage === 'up' ? 200 : 503).json({
-      status: storage === 'up' ? 'ready' : 'unavailable',
-      checks: { storage },
+    const ready = results.every(([, state]) => state === 'up');
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ready' : 'unavailable',
+      checks: Object.fromEntries(results),
     });
   });
   return r;

@@ -1,0 +1,42 @@
+import type { ServerOptions } from 'socket.io';
+import type { Config } from '../config/env';
+import type { PresenceTracker } from '../domain/presence';
+import type { RateLimiter } from '../domain/rate-limits';
+import type { TypingTracker } from '../domain/typing';
+import { LocalPresence } from '../ephemeral/local-presence';
+import { LocalRateLimiter } from '../ephemeral/local-rate-limiter';
+import { LocalTypingTracker } from '../ephemeral/local-typing';
+import type { Logger } from '../logger';
+
+/**
+ * State that lives outside the database: who is online, who is typing, rate-limit budgets, and how
+ * Socket.IO broadcasts reach other nodes. In-process on one node; shared through Redis with REDIS_URL.
+ */
+export interface SharedState {
+  presence: PresenceTracker;
+  typing: TypingTracker;
+  rateLimiter: RateLimiter;
+  /** Merged into the Socket.IO server options (the adapter, when broadcasts must cross nodes). */
+  socketIoOptions: Partial<ServerOptions>;
+  /** Readiness checks by name; each rejects while its dependency is unreachable. */
+  readiness: Record<string, () => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export async function openSharedState(config: Config, _logger: Logger): Promise<SharedState> {
+  const typing = new LocalTypingTracker(config.typingTimeoutMs);
+  return {
+    presence: new LocalPresence(),
+    typing,
+    rateLimiter: new LocalRateLimiter({
+      messagesPerSecond: config.limits.messagesPerSecond,
+      typingPerSecond: config.limits.typingPerSecond,
+      unauthenticatedPerMinute: config.unauthenticatedPerMinute,
+    }),
+    socketIoOptions: {},
+    readiness: {},
+    close: async () => {
+      typing.close();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Socket } from 'socket.io-client';
+import type {
+  AckData,
+  ClientEventName,
+  ClientPayload,
+  ClientToServerEvents,
+  ServerEventName,
+  ServerPayload,
+  ServerToClientEvents,
+} from '../events';
+
+/** How to reach the service and who the client acts as. */
+export interface ChatClientOptions {
+  /** The service's base URL (`http://localhost:3002`); the client connects to its `/chat` namespace. */
+  url: string;
+  /** A JWT, or a function giving a fresh one at each (re)connection. */
+  token: string | (() => string | Promise<string>);
+  /** How long a request waits for its ack before rejecting (default 10 000 ms). */
+  ackTimeoutMs?: number;
+  /** Connect at once (default true); otherwise call `connect()`. */
+  autoConnect?: boolean;
+}
+
+/** What the client tells its consumer besides the server's own events. */
+export interface ChatClientEvents {
+  connected: () => void;
+  disconnected: (reason: string) => void;
+  /** A (re)connection was refused or failed; `error.code` is UNAUTHORIZED for a bad token. */
+  error: (error: Error) => void;
+  /** Catch-up after a reconnect has delivered every missed message of every followed room. */
+  'caught-up': () => void;
+}
+
+export type ChatClientEventName = ServerEventName | keyof ChatClientEvents;
+export type ChatClientListener<E extends ChatClientEventName> = E extends ServerEventName
+  ? (payload: ServerPayload<E>) => void
+  : E extends keyof ChatClientEvents
+    ? ChatClientEvents[E]
+    : never;
+
+/**
+ * A typed client of the `/chat` namespace. Every request resolves with its ack's data or rejects
+ * with a `ChatError` (its `code` is one of the contract's; TIMEOUT-like failures are INTERNAL_ERROR).
+ *
+ * Messages arrive exactly once and in `seq` order per followed room, across disconnects: a room is
+ * followed once the client creates, joins or reads its history, or when `follow` is called; after
+ * a reconnect, and whenever a `message:new` skips a seq, the client fetches what it missed with
+ * `message:history { after_seq }` and emits it in order, dropping anything it has already emitted.
+ */
+export interface ChatClient {
+  /** The underlying socket.io-client socket (websocket first, polling as a fallback). */
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  readonly connected: boolean;
+  connect(): void;
+  /** Disconnects for good (no reconnection) and drops every listener. */
+  close(): void;
+
+  /** Sends any client event and resolves with its ack's data. */
+  request<E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<AckData<E>>;
+
+  createRoom(payload: ClientPayload<'room:create'>): Promise<AckData<'room:create'>>;
+  listRooms(): Promise<AckData<'room:list'>>;
+  getRoom(roomId: string): Promise<AckData<'room:get'>>;
+  joinRoom(roomId: string): Promise<AckData<'room:join'>>;
+  leaveRoom(roomId: string): Promise<AckData<'room:leave'>>;
+  invite(roomId: string, userIds: string[]): Promise<AckData<'room:invite'>>;
+  markRead(roomId: string, seq: number): Promise<AckData<'room:read'>>;
+  sendMessage(payload: ClientPayload<'message:send'>): Promise<AckData<'message:send'>>;
+  editMessage(messageId: string, content: string): Promise<AckData<'message:edit'>>;
+  deleteMessage(messageId: string): Promise<AckData<'message:delete'>>;
+  history(payload: ClientPayload<'message:history'>): Promise<AckData<'message:history'>>;
+  setTyping(roomId: string, isTyping: boolean): Promise<AckData<'typing:update'>>;
+  addReaction(messageId: string, emoji: string): Promise<AckData<'reaction:add'>>;
+  removeReaction(messageId: string, emoji: string): Promise<AckData<'reaction:remove'>>;
+  getPresence(userIds: string[]): Promise<AckData<'presence:get'>>;
+
+  /**
+   * Follows a room's messages from `afterSeq` (default: the room's current last seq, so only new
+   * messages are emitted). Messages after `afterSeq` that were already sent are fetched and emitted.
+   */
+  follow(roomId: string, afterSeq?: number): Promise<void>;
+  unfollow(roomId: string): void;
+  /** The last seq emitted for a followed room (undefined when not followed). */
+  lastSeq(roomId: string): number | undefined;
+
+  /** Listens to a server event or a client event; returns a function that removes the listener. */
+  on<E extends ChatClientEventName>(event: E, listener: ChatClientListener<E>): () => void;
+  off<E extends ChatClientEventName>(event: E, listener: ChatClientListener<E>): void;
+}
