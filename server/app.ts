@@ -21,6 +21,8 @@ import type { ChatStore } from './store/types';
 export interface ChatApp {
   readonly config: Config;
   readonly httpServer: http.Server;
+  /** The Express app (its router's routes are compared with openapi.yaml by a test). */
+  readonly expressApp: express.Express;
   readonly io: ChatServer;
   readonly services: Services;
   readonly store: ChatStore;
@@ -94,6 +96,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   return {
     config,
     httpServer,
+    expressApp: app,
     io,
     services,
     store,
