@@ -13,6 +13,9 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY shared ./shared
 COPY server ./server
+# The browser demo is bundled with esbuild (a dev dependency) by scripts/build-demo.ts into dist/demo.
+COPY demo ./demo
+COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime

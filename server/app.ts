@@ -11,7 +11,13 @@ import { createServices, type Services } from './domain/services';
 import { UserDirectory } from './domain/user-directory';
 import { configureHttpApp } from './http/http-app';
 import { createLogger, type Logger } from './logger';
+import { Metrics } from './metrics/metrics';
+import { attachAdminUi } from './realtime/admin-ui';
 import { attachChatNamespace } from './realtime/chat-namespace';
+import { FanOutNotifier } from './realtime/plain-ws/fan-out-notifier';
+import { PlainWsHub } from './realtime/plain-ws/plain-ws-hub';
+import { attachPlainWs } from './realtime/plain-ws/plain-ws-server';
+import { PlainWsRelay } from './realtime/plain-ws/relay';
 import { SocketNotifier } from './realtime/socket-notifier';
 import type { ChatServer } from './realtime/types';
 import { openSharedState } from './shared-state/open-shared-state';
@@ -35,16 +41,21 @@ export interface ChatApp {
 /** Wires the layers together; tests build one with their own config. */
 export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
   const store = await openStore(config.storage);
-  const shared = await openSharedState(config, logger).catch(async (err: unknown) => {
-    await store.close();
-    throw err;
-  });
+  const shared = await openSharedState(config, logger, { keyPrefix: config.redisKeyPrefix }).catch(
+    async (err: unknown) => {
+      await store.close();
+      throw err;
+    },
+  );
   const app = express();
   const httpServer = http.createServer(app);
   const io: ChatServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: config.limits.packetBytes,
     cors: { origin: config.corsOrigins },
+    // The plain WebSocket endpoint (/ws/{room_id}) answers its own upgrades; by default engine.io
+    // destroys every upgrade outside its path after a second.
+    destroyUpgrade: false,
     ...shared.socketIoOptions,
     // No connectionStateRecovery: Socket.IO replays a recovered session's missed packets before
     // the auth middleware runs, which would hand them to an expired token or a member who has
@@ -54,9 +65,15 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const users = new UserDirectory(store);
   const verify = createTokenVerifier(config.jwtSecret);
   const { presence, typing, rateLimiter } = shared;
+  const metrics = new Metrics();
+  // Broadcasts reach Socket.IO and the plain WebSockets; with an adapter, those of other nodes too.
+  const plainWsHub = new PlainWsHub();
+  const relay = shared.socketIoOptions.adapter
+    ? new PlainWsRelay(nsp, (op) => plainWsHub.apply(op), logger)
+    : undefined;
   const services = createServices({
     store,
-    notifier: new SocketNotifier(nsp),
+    notifier: new FanOutNotifier(new SocketNotifier(nsp), plainWsHub, relay),
     presence,
     typing,
     rateLimiter,
@@ -64,6 +81,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     limits: config.limits,
     now: () => new Date(),
     newId: () => nanoid(),
+    metrics,
   });
   const chat = attachChatNamespace(io, {
     services,
@@ -73,7 +91,20 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     rateLimiter,
     events: createClientEvents(config.limits),
     logger,
+    metrics,
   });
+  const plainWs = attachPlainWs(httpServer, {
+    services,
+    users,
+    verify,
+    rateLimiter,
+    hub: plainWsHub,
+    limits: config.limits,
+    logger,
+    metrics,
+    ownedElsewhere: (url) => url.startsWith(`${io.path()}/`),
+  });
+  if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi);
   configureHttpApp(app, {
     config,
     services,
@@ -82,6 +113,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     verify,
     rateLimiter,
     logger,
+    metrics,
   });
 
   // Every TCP connection, so that shutdown can cut those that outlive the grace period.
@@ -116,6 +148,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // connections are dropped at once. Requests in flight get a grace period, then whatever
         // is still open (a client that never sent a request, a websocket that does not answer
         // the close handshake) is cut, so shutdown cannot hang on a peer.
+        plainWs.close();
         const ioClosed = new Promise<void>((resolve) => {
           void io.close(() => resolve());
         });
@@ -127,6 +160,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         clearTimeout(cut);
         // Disconnects record last_seen: let that finish before the database closes.
         await chat.settle();
+        await plainWs.settle();
         await shared.close();
         await store.close();
       })();

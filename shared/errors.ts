@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The contract's error codes, as values; each maps to one HTTP status below. */
 export const ErrorCode = {

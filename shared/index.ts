@@ -4,4 +4,5 @@ export * from './events';
 export * from './limits';
 export * from './schemas/objects';
 export * from './schemas/payloads';
+export * from './schemas/plain-ws';
 export * from './schemas/primitives';

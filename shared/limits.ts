@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Every limit of the contract. The server reads them from the environment (see server/config);

@@ -21,6 +21,8 @@ const envSchema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
+  /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().min(1).max(64).default('chat:'),
   /** A node that stops refreshing its presence heartbeat is counted offline after this long (Redis only). */
   PRESENCE_TTL_MS: int(30_000, 1000),
   ADMIN_UI: z.enum(['true', 'false']).default('false'),
@@ -60,6 +62,7 @@ export interface Config {
   storage: StorageConfig;
   /** Set: Redis joins several instances into one service (fan-out, presence, typing, rate limits). */
   redisUrl: string | undefined;
+  redisKeyPrefix: string;
   presenceTtlMs: number;
   adminUi: AdminUiConfig;
   /** Origins allowed by CORS for HTTP and Socket.IO; `true` allows any origin. */
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     usingDevSecret: !e.JWT_SECRET,
     storage: parseDatabaseUrl(e.DATABASE_URL),
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     presenceTtlMs: e.PRESENCE_TTL_MS,
     adminUi:
       e.ADMIN_UI === 'true' && e.ADMIN_UI_USERNAME && e.ADMIN_UI_PASSWORD

@@ -42,9 +42,12 @@ export class MessageService {
       timestamp: this.deps.now().toISOString(),
     });
     if (created) {
+      this.deps.metrics?.messageStored();
       notifier.toRoom(room.id, 'message:new', message);
       if (parent) notifier.toRoom(room.id, 'message:updated', parent);
-      await this.typing.stop(actor, room.id);
+      // Best effort: the message is stored and announced, so its sender must get the ack even when
+      // shared typing state (Redis) is briefly unreachable; the indicator then expires by itself.
+      await this.typing.stop(actor, room.id).catch(() => undefined);
     }
     return { message, created };
   }

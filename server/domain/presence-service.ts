@@ -3,7 +3,11 @@ import type { PresenceEntry } from '../../shared/schemas/objects';
 import { roomToWriteIn } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
+import type { PresenceStatus } from './presence';
 import type { TypingService } from './typing-service';
+
+/** Users announced at once after a change no socket reported (a dead node's users can be many). */
+const ANNOUNCE_BATCH = 50;
 
 /**
  * Presence: online while the user holds at least one socket, announced to every room they are in
@@ -13,7 +17,9 @@ export class PresenceService {
   constructor(
     private readonly deps: DomainDeps,
     private readonly typing: TypingService,
-  ) {}
+  ) {
+    deps.presence.onExternalChange((userIds, status) => this.changedElsewhere(userIds, status));
+  }
 
   async connected(actor: Actor): Promise<void> {
     if (!(await this.deps.presence.connected(actor.id))) return;
@@ -57,7 +63,25 @@ export class PresenceService {
     }));
   }
 
-  private async announce(actor: Actor, status: 'online' | 'offline'): Promise<void> {
+  /**
+   * Presence changed without a connect or disconnect here (another node died holding the users'
+   * sockets, or this node's entries were restored): announced exactly as a last close or first
+   * connect would be, with the stored display name.
+   */
+  private async changedElsewhere(userIds: readonly string[], status: PresenceStatus): Promise<void> {
+    for (let i = 0; i < userIds.length; i += ANNOUNCE_BATCH) {
+      const batch = userIds.slice(i, i + ANNOUNCE_BATCH);
+      const names = new Map((await this.deps.store.getUsers(batch)).map((u) => [u.user_id, u.username]));
+      await Promise.all(
+        batch.map(async (id) => {
+          if (status === 'offline') await this.typing.stopEverywhere(id);
+          await this.announce({ id, name: names.get(id) ?? id }, status);
+        }),
+      );
+    }
+  }
+
+  private async announce(actor: Actor, status: PresenceStatus): Promise<void> {
     const { store, notifier } = this.deps;
     const at = this.deps.now().toISOString();
     await store.setLastSeen(actor.id, at);

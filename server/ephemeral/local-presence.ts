@@ -1,4 +1,4 @@
-import type { PresenceTracker } from '../domain/presence';
+import type { PresenceChangeListener, PresenceTracker } from '../domain/presence';
 
 /** In-process presence: a user is online while this node holds at least one of their sockets. */
 export class LocalPresence implements PresenceTracker {
@@ -22,4 +22,7 @@ export class LocalPresence implements PresenceTracker {
   async onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>> {
     return new Set(userIds.filter((id) => this.sockets.has(id)));
   }
+
+  /** One node sees every socket of its users, so nothing changes behind its back: never called. */
+  onExternalChange(_listener: PresenceChangeListener): void {}
 }

@@ -7,14 +7,18 @@ import type { Config } from '../config/env';
 import type { RateLimiter } from '../domain/rate-limits';
 import type { Services } from '../domain/services';
 import type { Logger } from '../logger';
+import { httpMetrics } from '../metrics/http-metrics';
+import type { Metrics } from '../metrics/metrics';
 import { requireAuth } from './auth-middleware';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
 import { requestLog } from './request-log';
 import { activityRoutes } from './routes/activity-routes';
+import { adminUiRoutes } from './routes/admin-ui-routes';
 import { demoRoutes } from './routes/demo-routes';
 import { docsRoutes } from './routes/docs-routes';
 import { healthRoutes } from './routes/health-routes';
 import { messageRoutes } from './routes/message-routes';
+import { metricsRoutes } from './routes/metrics-routes';
 import { roomRoutes } from './routes/room-routes';
 
 export interface HttpDeps {
@@ -26,17 +30,22 @@ export interface HttpDeps {
   verify: TokenVerifier;
   rateLimiter: RateLimiter;
   logger: Logger;
+  metrics: Metrics;
 }
 
 /** Configures the Express app (created earlier, so Socket.IO could attach to the same server). */
 export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  // First, so that every request is timed, whatever answers it.
+  app.use(httpMetrics(deps.metrics));
   app.use(helmet());
   app.use(cors({ origin: deps.config.corsOrigins }));
   app.use(requestLog(deps.logger));
   app.use(healthRoutes(deps.readiness));
-  app.use(docsRoutes());
+  app.use(metricsRoutes(deps.metrics));
+  app.use(adminUiRoutes(deps.config.adminUi.enabled));
+  app.use(docsRoutes(deps.config.limits));
   app.use(demoRoutes());
   const api = express.Router();
   // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.

@@ -5,7 +5,7 @@ import type { Services } from '../domain/services';
 import type { UserDirectory } from '../domain/user-directory';
 import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
-import { bindEvents, type EventHandlers } from './event-handler';
+import { bindEvents, type EventHandlers, type EventObserver } from './event-handler';
 import { activityHandlers } from './handlers/activity-handlers';
 import { messageHandlers } from './handlers/message-handlers';
 import { roomHandlers } from './handlers/room-handlers';
@@ -15,6 +15,11 @@ import type { ChatNamespace, ChatServer, ChatSocket } from './types';
 /** setTimeout's ceiling; tokens that live longer are checked on each event instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** What the namespace reports: every event (through the wrapper) and how many sockets are live. */
+export interface NamespaceMetrics extends EventObserver {
+  countConnections(transport: 'socket.io', count: () => number): void;
+}
+
 export interface ChatNamespaceDeps {
   services: Services;
   store: ChatStore;
@@ -23,6 +28,7 @@ export interface ChatNamespaceDeps {
   rateLimiter: RateLimiter;
   events: ClientEvents;
   logger: Logger;
+  metrics: NamespaceMetrics;
 }
 
 export interface AttachedNamespace {
@@ -49,12 +55,13 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     void tracked.finally(() => pending.delete(tracked));
   };
 
+  deps.metrics.countConnections('socket.io', () => nsp.sockets.size);
   nsp.use(socketAuth(deps.verify, deps.store, deps.users, deps.rateLimiter, logger));
   nsp.on('connection', (socket) => {
     const { actor, roomIds } = socket.data;
     void socket.join([channel.user(actor.id), ...roomIds.map(channel.room)]);
     logger.info('socket connected', { user_id: actor.id, socket_id: socket.id });
-    bindEvents(socket, deps.events, handlers, logger);
+    bindEvents(socket, deps.events, handlers, logger, deps.metrics);
     track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
     const expiry = disconnectAtExpiry(socket);

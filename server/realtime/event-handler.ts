@@ -15,26 +15,39 @@ export type EventHandlers = { [E in ClientEventName]?: EventHandler<E> };
 
 type AckFn = (response: Ack<unknown>) => void;
 
+/** The `event` label of names no handler answers: one value, so clients cannot grow the label set. */
+export const UNKNOWN_EVENT = 'unknown';
+
+/** What the wrapper reports about every event it answers (the metrics layer implements it). */
+export interface EventObserver {
+  /** `outcome` is "ok" or the error code answered. */
+  eventHandled(event: string, outcome: string, seconds: number): void;
+}
+
 /**
  * Binds handlers to a socket through one wrapper, so that none can skip what every event needs:
  * payload validation, the actor from the verified token, error mapping, and an answer through the
- * ack when there is one. Nothing a client sends can throw out of a listener.
+ * ack when there is one, and the event's count and duration. Nothing a client sends can throw out
+ * of a listener.
  */
 export function bindEvents(
   socket: ChatSocket,
   events: ClientEvents,
   handlers: EventHandlers,
   logger: Logger,
+  observer: EventObserver,
 ): void {
   for (const name of Object.keys(handlers) as ClientEventName[]) {
-    bindEvent(socket, name, events, handlers, logger);
+    bindEvent(socket, name, events, handlers, logger, observer);
   }
   socket.onAny((event: unknown, ...args: unknown[]) => {
     if (typeof event === 'string' && Object.hasOwn(handlers, event)) return;
+    const started = performance.now();
     splitArgs(args).ack?.({
       ok: false,
       error: { code: 'VALIDATION_ERROR', message: `Unknown event "${String(event)}"` },
     });
+    observer.eventHandled(UNKNOWN_EVENT, 'VALIDATION_ERROR', seconds(started));
   });
 }
 
@@ -44,6 +57,7 @@ function bindEvent<E extends ClientEventName>(
   events: ClientEvents,
   handlers: EventHandlers,
   logger: Logger,
+  observer: EventObserver,
 ): void {
   const handler = handlers[name] as EventHandler<E>;
   const schema = events[name].payload;
@@ -55,17 +69,20 @@ function bindEvent<E extends ClientEventName>(
       // The expiry timer may not have fired yet (or cannot hold so long a delay): refuse here too.
       ack?.({ ok: false, error: new ChatError('UNAUTHORIZED', 'token expired').toBody() });
       socket.disconnect(true);
+      observer.eventHandled(name, 'UNAUTHORIZED', seconds(started));
       return;
     }
     try {
       const data = await handler(actor, schema.parse(payload) as z.output<ClientEvents[E]['payload']>);
       ack?.({ ok: true, data });
+      observer.eventHandled(name, 'ok', seconds(started));
       logger.debug('event handled', { event: name, user_id: actor.id, ms: elapsed(started) });
     } catch (err) {
       const wire = toWireError(err);
       if (wire.unexpected) logger.error('event failed', { event: name, user_id: actor.id, err });
       else logger.debug('event refused', { event: name, user_id: actor.id, code: wire.body.code });
       ack?.({ ok: false, error: wire.body });
+      observer.eventHandled(name, wire.body.code, seconds(started));
     }
   };
   // The listener accepts anything a client may send (it validates), so it fits every event's signature.
@@ -79,6 +96,10 @@ function splitArgs(args: unknown[]): { payload: unknown; ack: AckFn | undefined 
     return { payload: args.length > 1 ? args[0] : undefined, ack: last as AckFn };
   }
   return { payload: args[0], ack: undefined };
+}
+
+function seconds(started: number): number {
+  return (performance.now() - started) / 1000;
 }
 
 function elapsed(started: number): number {

@@ -2,27 +2,23 @@ import type { Namespace, Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import type { Actor } from '../domain/actor';
 
+/** Events between nodes (`serverSideEmit`); what arrives is validated by its listener. */
+export interface ServerSideEvents {
+  /** A plain-WebSocket hub operation relayed to the other nodes (server/realtime/plain-ws/relay.ts). */
+  'plain-ws:hub': (op: unknown) => void;
+}
+
 export interface SocketData {
   actor: Actor;
   /** The chat rooms the user belonged to when the socket was authenticated. */
   roomIds: string[];
 }
 
-export type ChatServer = Server<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+export type ChatServer = Server<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;
 export type ChatNamespace = Namespace<
   ClientToServerEvents,
   ServerToClientEvents,
-  Record<string, never>,
+  ServerSideEvents,
   SocketData
 >;
-export type ChatSocket = Socket<
-  ClientToServerEvents,
-  ServerToClientEvents,
-  Record<string, never>,
-  SocketData
->;
+export type ChatSocket = Socket<ClientToServerEvents, ServerToClientEvents, ServerSideEvents, SocketData>;

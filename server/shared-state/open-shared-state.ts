@@ -7,6 +7,7 @@ import { LocalPresence } from '../ephemeral/local-presence';
 import { LocalRateLimiter } from '../ephemeral/local-rate-limiter';
 import { LocalTypingTracker } from '../ephemeral/local-typing';
 import type { Logger } from '../logger';
+import { openRedisSharedState } from './redis/open-redis-shared-state';
 
 /**
  * State that lives outside the database: who is online, who is typing, rate-limit budgets, and how
@@ -23,7 +24,27 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-export async function openSharedState(config: Config, _logger: Logger): Promise<SharedState> {
+export interface SharedStateOptions {
+  /** Prefix of every Redis key and stream, so that services (or test runs) can share one Redis. */
+  keyPrefix?: string;
+  /** How long start-up waits for Redis before failing (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+export const DEFAULT_KEY_PREFIX = 'chat:';
+
+export async function openSharedState(
+  config: Config,
+  logger: Logger,
+  options: SharedStateOptions = {},
+): Promise<SharedState> {
+  const { redisUrl } = config;
+  if (redisUrl !== undefined) {
+    return openRedisSharedState({ ...config, redisUrl }, logger, {
+      keyPrefix: options.keyPrefix ?? DEFAULT_KEY_PREFIX,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    });
+  }
   const typing = new LocalTypingTracker(config.typingTimeoutMs);
   return {
     presence: new LocalPresence(),

@@ -19,15 +19,32 @@ export interface ChatClientOptions {
   ackTimeoutMs?: number;
   /** Connect at once (default true); otherwise call `connect()`. */
   autoConnect?: boolean;
+  /** First delay before reconnecting after a lost connection (default 1000 ms; it grows with each failure). */
+  reconnectionDelayMs?: number;
+  /** Ceiling of the growing reconnection delay (default 5000 ms). */
+  reconnectionDelayMaxMs?: number;
+  /**
+   * Messages per `message:history` page when catching up (default 100, the contract's maximum; lower it
+   * for a server configured with a smaller `MAX_HISTORY_LIMIT`).
+   */
+  historyPageSize?: number;
 }
 
 /** What the client tells its consumer besides the server's own events. */
 export interface ChatClientEvents {
   connected: () => void;
   disconnected: (reason: string) => void;
-  /** A (re)connection was refused or failed; `error.code` is UNAUTHORIZED for a bad token. */
+  /**
+   * A (re)connection was refused or failed, or catching up a followed room failed. A refusal by the
+   * server is a `ChatError` (`code` UNAUTHORIZED for a bad or expired token, RATE_LIMITED for an
+   * address that keeps failing) and is final: Socket.IO does not retry it, call `connect()` once the
+   * token is fixed. Network failures are plain `Error`s and Socket.IO keeps retrying.
+   */
   error: (error: Error) => void;
-  /** Catch-up after a reconnect has delivered every missed message of every followed room. */
+  /**
+   * After each (re)connection, once every followed room has delivered every message it missed.
+   * Not emitted for a connection that dropped (or whose catch-up failed) before that point.
+   */
   'caught-up': () => void;
 }
 
@@ -55,19 +72,31 @@ export interface ChatClient {
   /** Disconnects for good (no reconnection) and drops every listener. */
   close(): void;
 
-  /** Sends any client event and resolves with its ack's data. */
+  /**
+   * Sends any client event and resolves with its ack's data. This is the plain call: unlike
+   * `createRoom`, `joinRoom`, `leaveRoom` and `history`, it never starts or stops following a room.
+   */
   request<E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<AckData<E>>;
 
+  /** Creates a room and follows it from its start. */
   createRoom(payload: ClientPayload<'room:create'>): Promise<AckData<'room:create'>>;
   listRooms(): Promise<AckData<'room:list'>>;
   getRoom(roomId: string): Promise<AckData<'room:get'>>;
+  /** Joins a room and follows it from its last message at the time of joining (unless already followed). */
   joinRoom(roomId: string): Promise<AckData<'room:join'>>;
+  /** Leaves a room and stops following it. */
   leaveRoom(roomId: string): Promise<AckData<'room:leave'>>;
   invite(roomId: string, userIds: string[]): Promise<AckData<'room:invite'>>;
   markRead(roomId: string, seq: number): Promise<AckData<'room:read'>>;
   sendMessage(payload: ClientPayload<'message:send'>): Promise<AckData<'message:send'>>;
   editMessage(messageId: string, content: string): Promise<AckData<'message:edit'>>;
   deleteMessage(messageId: string): Promise<AckData<'message:delete'>>;
+  /**
+   * Reads a page of history. A room not yet followed is followed from the page's last message when
+   * the page is the room's newest (no cursor) or was read forwards (`after_seq`), so the page and
+   * the `message:new` events that follow meet without a gap or a duplicate; after an older page
+   * (`before_seq`) or a thread page (`parent_id`) it is followed from the room's last message.
+   */
   history(payload: ClientPayload<'message:history'>): Promise<AckData<'message:history'>>;
   setTyping(roomId: string, isTyping: boolean): Promise<AckData<'typing:update'>>;
   addReaction(messageId: string, emoji: string): Promise<AckData<'reaction:add'>>;
@@ -79,6 +108,7 @@ export interface ChatClient {
    * messages are emitted). Messages after `afterSeq` that were already sent are fetched and emitted.
    */
   follow(roomId: string, afterSeq?: number): Promise<void>;
+  /** Stops following: the room's `message:new` events are then passed on as they come. */
   unfollow(roomId: string): void;
   /** The last seq emitted for a followed room (undefined when not followed). */
   lastSeq(roomId: string): number | undefined;

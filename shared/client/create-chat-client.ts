@@ -1,6 +1,172 @@
+import { ChatError, ErrorCode } from '../errors';
+import type { AckData, ClientEventName, ClientPayload } from '../events';
+import { DEFAULT_LIMITS } from '../limits';
+import type { Room } from '../schemas/objects';
 import type { ChatClient, ChatClientOptions } from './chat-client';
+import { connectionError } from './connection-errors';
+import { Listeners } from './listeners';
+import { openSocket } from './open-socket';
+import { RoomFollowers } from './room-followers';
+import { sendRequest } from './requests';
+
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
 /** Creates a typed client of the `/chat` namespace (see `ChatClient`). */
-export function createChatClient(_options: ChatClientOptions): ChatClient {
-  throw new Error('createChatClient: not built yet');
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  const ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+  const pageSize = options.historyPageSize ?? DEFAULT_LIMITS.historyMax;
+  const listeners = new Listeners();
+  let closed = false;
+  /** Counts connections, so work begun on one connection knows when another has replaced it. */
+  let connections = 0;
+  /** Errors not to report: already reported, or caused by a connection that has since dropped. */
+  const quiet = new WeakSet<object>();
+
+  const socket = openSocket(options, (error) => listeners.emit('error', asError(error)));
+
+  const request = <E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<AckData<E>> => {
+    if (closed) {
+      return Promise.reject(new ChatError(ErrorCode.INTERNAL_ERROR, `${event}: the client is closed`));
+    }
+    return sendRequest(socket, event, payload, ackTimeoutMs);
+  };
+
+  const report = (roomId: string, error: unknown): void => {
+    if (closed || (isObject(error) && quiet.has(error))) return;
+    if (isObject(error)) quiet.add(error);
+    // The room is no longer visible (a private room this user left elsewhere): stop following it.
+    if (error instanceof ChatError && error.code === ErrorCode.NOT_FOUND) followers.unfollow(roomId);
+    listeners.emit('error', asError(error));
+  };
+
+  const followers = new RoomFollowers({
+    fetchAfter: async (roomId, afterSeq) => {
+      const connection = connections;
+      try {
+        return await request('message:history', { room_id: roomId, after_seq: afterSeq, limit: pageSize });
+      } catch (error) {
+        // Lost with its connection: the next connection catches up again, so this is no news.
+        if ((connection !== connections || !socket.connected) && isObject(error)) quiet.add(error);
+        throw error;
+      }
+    },
+    deliver: (message) => listeners.emit('message:new', message),
+    onFailure: report,
+  });
+
+  /** Follows in the background; failures of a request the caller awaits are the caller's to see. */
+  const followFrom = (roomId: string, start: number | Promise<number>): void => {
+    followers.follow(roomId, start).catch((error: unknown) => {
+      if (followers.has(roomId)) report(roomId, error);
+    });
+  };
+
+  socket.on('connect', () => {
+    const connection = ++connections;
+    listeners.emit('connected');
+    void followers.catchUpAll().then((failures) => {
+      for (const { roomId, error } of failures) report(roomId, error);
+      const complete = failures.every(
+        ({ error }) => error instanceof ChatError && error.code === ErrorCode.NOT_FOUND,
+      );
+      if (complete && connection === connections && socket.connected && !closed) listeners.emit('caught-up');
+    });
+  });
+  socket.on('disconnect', (reason) => {
+    listeners.emit('disconnected', reason);
+    // The server ends a socket when its token expires; socket.io does not retry that on its own, but
+    // a token function can supply a fresh token. (A refused one ends in an 'error', with no loop.)
+    if (reason === 'io server disconnect' && typeof options.token === 'function' && !closed) socket.connect();
+  });
+  socket.on('connect_error', (error) => listeners.emit('error', connectionError(error)));
+  socket.on('message:new', (message) => followers.receive(message));
+  // Every other server event is passed on as it comes.
+  socket.on('message:updated', (message) => listeners.emit('message:updated', message));
+  socket.on('message:deleted', (deleted) => listeners.emit('message:deleted', deleted));
+  socket.on('typing:update', (typing) => listeners.emit('typing:update', typing));
+  socket.on('reaction:updated', (reactions) => listeners.emit('reaction:updated', reactions));
+  socket.on('room:user_joined', (joined) => listeners.emit('room:user_joined', joined));
+  socket.on('room:user_left', (left) => listeners.emit('room:user_left', left));
+  socket.on('room:updated', (room) => listeners.emit('room:updated', room));
+  socket.on('presence:update', (presence) => listeners.emit('presence:update', presence));
+  socket.on('receipt:updated', (receipt) => listeners.emit('receipt:updated', receipt));
+
+  return {
+    socket,
+    get connected() {
+      return socket.connected;
+    },
+    connect: () => {
+      if (!closed) socket.connect();
+    },
+    close: () => {
+      closed = true;
+      followers.clear();
+      listeners.clear();
+      socket.off();
+      socket.disconnect();
+    },
+
+    request,
+    createRoom: async (payload) => {
+      const detail = await request('room:create', payload);
+      followFrom(detail.id, detail.last_message_seq);
+      return detail;
+    },
+    listRooms: () => request('room:list', {}),
+    getRoom: (roomId) => request('room:get', { room_id: roomId }),
+    joinRoom: (roomId) => {
+      const joined = request('room:join', { room_id: roomId });
+      // Followed from the moment of asking, so messages that arrive before the answer are held.
+      if (!followers.has(roomId)) followFrom(roomId, joined.then(lastMessageSeq));
+      return joined;
+    },
+    leaveRoom: async (roomId) => {
+      const left = await request('room:leave', { room_id: roomId });
+      followers.unfollow(roomId);
+      return left;
+    },
+    invite: (roomId, userIds) => request('room:invite', { room_id: roomId, user_ids: userIds }),
+    markRead: (roomId, seq) => request('room:read', { room_id: roomId, seq }),
+    sendMessage: (payload) => request('message:send', payload),
+    editMessage: (messageId, content) => request('message:edit', { message_id: messageId, content }),
+    deleteMessage: (messageId) => request('message:delete', { message_id: messageId }),
+    history: (payload) => {
+      const page = request('message:history', payload);
+      if (!followers.has(payload.room_id)) {
+        const continuesPage = isAbsent(payload.parent_id) && isAbsent(payload.before_seq);
+        const start = continuesPage
+          ? page.then((p) => p.messages.at(-1)?.seq ?? payload.after_seq ?? 0)
+          : page.then(() => latestSeq(payload.room_id));
+        followFrom(payload.room_id, start);
+      }
+      return page;
+    },
+    setTyping: (roomId, isTyping) => request('typing:update', { room_id: roomId, is_typing: isTyping }),
+    addReaction: (messageId, emoji) => request('reaction:add', { message_id: messageId, emoji }),
+    removeReaction: (messageId, emoji) => request('reaction:remove', { message_id: messageId, emoji }),
+    getPresence: (userIds) => request('presence:get', { user_ids: userIds }),
+
+    follow: (roomId, afterSeq) =>
+      followers.has(roomId)
+        ? followers.catchUp(roomId)
+        : followers.follow(roomId, afterSeq ?? latestSeq(roomId)),
+    unfollow: (roomId) => followers.unfollow(roomId),
+    lastSeq: (roomId) => followers.lastSeq(roomId),
+
+    on: (event, listener) => listeners.on(event, listener),
+    off: (event, listener) => listeners.off(event, listener),
+  };
+
+  function latestSeq(roomId: string): Promise<number> {
+    return request('room:get', { room_id: roomId }).then(lastMessageSeq);
+  }
 }
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+const lastMessageSeq = (room: Room): number => room.last_message_seq;
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
+const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;

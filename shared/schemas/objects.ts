@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { entityIdSchema, messageTypeSchema, seqSchema, timestampSchema, userIdSchema } from './primitives';
 
 /** Objects the server sends. Every field is always present; an absent value is null. */

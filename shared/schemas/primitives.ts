@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DISPLAY_NAME_MAX, SHORT_CODE_PATTERN, USER_ID_PATTERN } from '../limits';
 
 export const userIdSchema = z

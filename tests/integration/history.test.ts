@@ -174,7 +174,10 @@ describe('history, threads and durability', () => {
     await server.http('POST', `/api/rooms/${roomId}/join`, { token: bobToken });
     await server.close({ keepData: true });
 
-    server = await startServer({ dbFile: server.dbFile, env: { RATE_LIMIT_MESSAGES_PER_SECOND: '100000' } });
+    server = await startServer({
+      storage: server.storage,
+      env: { RATE_LIMIT_MESSAGES_PER_SECOND: '100000' },
+    });
     alice = await server.connect(await server.token('alice', 'Alice'));
     const page = okData(await alice.emitWithAck('message:history', { room_id: roomId }));
     expect(page.messages).toEqual(sent);

@@ -207,9 +207,9 @@ describe('presence', () => {
       expect(await presenceOverSocket(carol(), ['bob'])).toEqual(expected);
 
       // last_seen is stored: a restarted server (no socket of bob since) answers the same.
-      const dbFile = server.dbFile;
+      const storage = server.storage;
       await server.close({ keepData: true });
-      server = await startServer({ dbFile });
+      server = await startServer({ storage });
       expect(await presenceOverHttp('alice', 'bob')).toEqual(expected);
       sockets.alice = await server.connect(tokens.alice);
       expect(await presenceOverSocket(alice(), ['bob'])).toEqual(expected);

@@ -360,7 +360,7 @@ describe('reactions', () => {
 
     it('and keeps them across a server restart', async () => {
       await server.close({ keepData: true });
-      server = await startServer({ dbFile: server.dbFile });
+      server = await startServer({ storage: server.storage });
       const res = await server.http<Message>('GET', `/api/messages/${message.id}`, {
         token: await server.token('alice', 'Alice'),
       });

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PostgresStore } from '../../server/store/postgres/postgres-store';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store';
 import type { ChatStore } from '../../server/store/types';
+import { createTestSchema } from '../helpers/postgres';
 
 /** One freshly created, empty store and the means to restart and dispose of it. */
 export interface StoreHandle {
@@ -12,6 +14,11 @@ export interface StoreHandle {
    * The returned store is closed by `cleanup` too.
    */
   reopen(): Promise<ChatStore>;
+  /**
+   * Opens one more store on the same storage while the others stay open, as a second node would.
+   * Closed by `cleanup` too.
+   */
+  openSibling(): Promise<ChatStore>;
   /** Closes every store opened through this handle and removes the storage. */
   cleanup(): Promise<void>;
 }
@@ -45,6 +52,12 @@ const sqliteFactory: StoreFactory = {
         opened.push(next);
         return next;
       },
+      async openSibling() {
+        const sibling = new SqliteStore(file);
+        // First in the list, so that `reopen` still closes the store it last returned.
+        opened.unshift(sibling);
+        return sibling;
+      },
       async cleanup() {
         for (const store of opened) await store.close();
         await remove();
@@ -54,7 +67,51 @@ const sqliteFactory: StoreFactory = {
 };
 
 /**
- * Every store implementation; tests/store/store.test.ts runs its whole suite against each one.
- * A PostgreSQL entry (a fresh schema or database per `open`, dropped by `cleanup`) goes here.
+ * A PostgreSQL store on `url`. Store tests never cut a connection, and a lost one would fail the
+ * query that needed it; what the server does about pool errors is postgres-readiness.test.ts's.
  */
-export const storeFactories: readonly StoreFactory[] = [sqliteFactory];
+export function openPostgresStore(url: string): Promise<PostgresStore> {
+  return PostgresStore.open(url, { onError: () => undefined });
+}
+
+/**
+ * A fresh schema of the test database (TEST_DATABASE_URL) per `open`, dropped by `cleanup`. When
+ * PostgreSQL does not answer, `open` rejects and every test of this store fails (never skipped).
+ */
+const postgresFactory: StoreFactory = {
+  name: 'postgres',
+  async open() {
+    const schema = await createTestSchema();
+    let first: ChatStore;
+    try {
+      first = await openPostgresStore(schema.url);
+    } catch (err) {
+      await schema.drop();
+      throw err;
+    }
+    const opened: ChatStore[] = [first];
+    return {
+      store: first,
+      async reopen() {
+        const latest = opened[opened.length - 1];
+        if (latest) await latest.close();
+        const next = await openPostgresStore(schema.url);
+        opened.push(next);
+        return next;
+      },
+      async openSibling() {
+        const sibling = await openPostgresStore(schema.url);
+        // First in the list, so that `reopen` still closes the store it last returned.
+        opened.unshift(sibling);
+        return sibling;
+      },
+      async cleanup() {
+        for (const store of opened) await store.close();
+        await schema.drop();
+      },
+    };
+  },
+};
+
+/** Every store implementation; tests/store/*.test.ts run their whole suites against each one. */
+export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory];

@@ -1,0 +1,80 @@
+import type { ChatClient } from '../../shared/client';
+import { noteMessage, noteRead } from './rooms';
+import { findMessage, putMessage, type DemoState, type Panel } from './state';
+
+export interface ServerEventHooks {
+  invalidate: (...panels: Panel[]) => void;
+  /** A message arrived in the room on screen: mark it read if the page is being looked at. */
+  seenInSelectedRoom: (roomId: string, seq: number) => void;
+  /** Something happened that a fresh room:list / room:get explains better than a patch. */
+  reloadRooms: () => void;
+  reloadMembers: (roomId: string) => void;
+}
+
+/** Applies the server's broadcasts to the page state; returns a function that stops listening. */
+export function applyServerEvents(client: ChatClient, state: DemoState, hooks: ServerEventHooks): () => void {
+  const meId = (): string | null => state.me?.id ?? null;
+  const offs = [
+    client.on('message:new', (message) => {
+      putMessage(state, message);
+      const own = message.user_id === meId();
+      if (!state.rooms.has(message.room_id)) hooks.reloadRooms();
+      noteMessage(state, message.room_id, message.seq, own);
+      if (!own && message.room_id === state.selectedRoomId)
+        hooks.seenInSelectedRoom(message.room_id, message.seq);
+      hooks.invalidate('rooms', 'messages', 'thread');
+    }),
+    client.on('message:updated', (message) => {
+      putMessage(state, message);
+      hooks.invalidate('messages', 'thread');
+    }),
+    client.on('message:deleted', ({ message_id }) => {
+      const message = findMessage(state, message_id);
+      if (message) putMessage(state, { ...message, deleted: true, content: '', reactions: [] });
+      hooks.invalidate('messages', 'thread');
+    }),
+    client.on('reaction:updated', ({ message_id, reactions }) => {
+      const message = findMessage(state, message_id);
+      if (message) putMessage(state, { ...message, reactions });
+      hooks.invalidate('messages', 'thread');
+    }),
+    client.on('typing:update', ({ room_id, typing_users }) => {
+      state.typing.set(
+        room_id,
+        typing_users.filter((u) => u.user_id !== meId()),
+      );
+      hooks.invalidate('typing');
+    }),
+    client.on('presence:update', ({ user_id, status }) => {
+      state.presence.set(user_id, status);
+      hooks.invalidate('room');
+    }),
+    client.on('receipt:updated', ({ room_id, user_id, last_read_seq }) => {
+      if (user_id === meId()) {
+        noteRead(state, room_id, last_read_seq);
+        hooks.invalidate('rooms');
+        return;
+      }
+      let room = state.receipts.get(room_id);
+      if (!room) {
+        room = new Map();
+        state.receipts.set(room_id, room);
+      }
+      room.set(user_id, Math.max(room.get(user_id) ?? 0, last_read_seq));
+      hooks.invalidate('messages');
+    }),
+    client.on('room:updated', (detail) => {
+      const { members, ...room } = detail;
+      state.rooms.set(room.id, room);
+      state.members.set(room.id, members);
+      for (const m of members) state.presence.set(m.user_id, m.online ? 'online' : 'offline');
+      hooks.invalidate('rooms', 'room');
+    }),
+    client.on('room:user_joined', ({ room_id }) => hooks.reloadMembers(room_id)),
+    client.on('room:user_left', ({ room_id, user_id }) => {
+      if (user_id === meId()) hooks.reloadRooms();
+      else hooks.reloadMembers(room_id);
+    }),
+  ];
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,66 @@
+import type { Member, Message, PresenceStatus, Room, TypingUser } from '../../shared';
+import type { Identity } from './token';
+
+export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected' | 'refused';
+
+/** Everything the page shows; the controller changes it, then invalidates the panels that changed. */
+export interface DemoState {
+  me: Identity | null;
+  connection: ConnectionState;
+  error: string | null;
+  /** Rooms from room:list: the caller's rooms and the public ones they could join. */
+  rooms: Map<string, Room>;
+  selectedRoomId: string | null;
+  members: Map<string, Member[]>;
+  /** Messages by room, by id: broadcasts and history pages merge here, so nothing shows twice. */
+  messages: Map<string, Map<string, Message>>;
+  /** Whether older messages than the oldest loaded exist, by room. */
+  hasOlder: Map<string, boolean>;
+  threadParentId: string | null;
+  typing: Map<string, TypingUser[]>;
+  presence: Map<string, PresenceStatus>;
+  /** Read positions other members announced (receipt:updated), by room, by user. */
+  receipts: Map<string, Map<string, number>>;
+}
+
+export const initialState = (): DemoState => ({
+  me: null,
+  connection: 'signed-out',
+  error: null,
+  rooms: new Map(),
+  selectedRoomId: null,
+  members: new Map(),
+  messages: new Map(),
+  hasOlder: new Map(),
+  threadParentId: null,
+  typing: new Map(),
+  presence: new Map(),
+  receipts: new Map(),
+});
+
+export type Panel = 'session' | 'rooms' | 'room' | 'messages' | 'thread' | 'typing';
+
+/** Keeps a message, replacing an older copy of it. */
+export function putMessage(state: DemoState, message: Message): void {
+  let room = state.messages.get(message.room_id);
+  if (!room) {
+    room = new Map();
+    state.messages.set(message.room_id, room);
+  }
+  room.set(message.id, message);
+}
+
+export function findMessage(state: DemoState, messageId: string): Message | undefined {
+  for (const room of state.messages.values()) {
+    const message = room.get(messageId);
+    if (message) return message;
+  }
+  return undefined;
+}
+
+/** A room's messages in `seq` order; `parentId` null gives the channel, an id gives that thread. */
+export function messagesOf(state: DemoState, roomId: string, parentId: string | null): Message[] {
+  const room = state.messages.get(roomId);
+  if (!room) return [];
+  return [...room.values()].filter((m) => m.parent_id === parentId).sort((a, b) => a.seq - b.seq);
+}

@@ -1,0 +1,414 @@
+import { z } from 'zod';
+import { errorBodySchema, type ErrorCode } from '../../shared/errors';
+import {
+  createClientEvents,
+  serverEvents,
+  type AckData,
+  type ClientEventName,
+  type ClientPayload,
+  type ServerEventName,
+  type ServerPayload,
+} from '../../shared/events';
+import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+import { SERVICE_VERSION } from '../version';
+import * as ex from './examples';
+import { objectSchemas } from './named-schemas';
+
+/** An AsyncAPI 3.0 document as plain data (the parser in tests/docs validates its shape). */
+export type AsyncApiDocument = Record<string, unknown>;
+
+interface ClientEventDoc<E extends ClientEventName> {
+  summary: string;
+  /** Codes the ack can carry besides those every event can answer (VALIDATION_ERROR, UNAUTHORIZED, INTERNAL_ERROR). */
+  errors: Partial<Record<ErrorCode, string>>;
+  example: ClientPayload<E>;
+  ackExample: AckData<E>;
+}
+
+const NOT_VISIBLE = 'the room does not exist or is private and the caller is not a member';
+const MESSAGE_NOT_VISIBLE = 'the message does not exist or is in a private room the caller is not in';
+const NOT_MEMBER = 'the room is public but the caller has not joined it';
+
+/** What each client event does; a Record over the event names, so a new event cannot go undocumented. */
+const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
+  'room:create': {
+    summary: 'Create a room; the caller becomes its owner, invitees become members at once.',
+    errors: {},
+    example: ex.roomCreatePayloadExample,
+    ackExample: ex.roomDetailExample,
+  },
+  'room:list': {
+    summary: 'List public rooms and the private rooms the caller is in.',
+    errors: {},
+    example: ex.roomListPayloadExample,
+    ackExample: ex.roomListExample,
+  },
+  'room:get': {
+    summary: 'Get a room with its members.',
+    errors: { NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomRefPayloadExample,
+    ackExample: ex.roomDetailExample,
+  },
+  'room:join': {
+    summary: 'Join a public room (idempotent; private rooms need an invitation).',
+    errors: { NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomRefPayloadExample,
+    ackExample: ex.roomDetailExample,
+  },
+  'room:leave': {
+    summary: 'Leave a room (idempotent).',
+    errors: { NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomRefPayloadExample,
+    ackExample: {},
+  },
+  'room:invite': {
+    summary: 'Add users to a room (owner only); they become members at once.',
+    errors: { FORBIDDEN: 'the caller is not an owner of the room', NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomInvitePayloadExample,
+    ackExample: ex.roomDetailExample,
+  },
+  'room:read': {
+    summary: 'Move the caller’s read position forward.',
+    errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomReadPayloadExample,
+    ackExample: ex.readStateExample,
+  },
+  'message:send': {
+    summary:
+      'Post a message. Acked once stored; a repeated `client_id` answers the stored message without a second broadcast.',
+    errors: {
+      FORBIDDEN: NOT_MEMBER,
+      NOT_FOUND: `${NOT_VISIBLE}, or \`parent_id\` is not a message of this room`,
+      RATE_LIMITED: 'more than the per-user message budget (default 20 a second, socket and HTTP together)',
+    },
+    example: ex.messageSendPayloadExample,
+    ackExample: ex.messageExample,
+  },
+  'message:edit': {
+    summary: 'Edit a message (author only).',
+    errors: {
+      FORBIDDEN: 'the caller is not the author, or no longer a member of the room',
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      CONFLICT: 'the message is deleted',
+    },
+    example: ex.messageEditPayloadExample,
+    ackExample: ex.messageExample,
+  },
+  'message:delete': {
+    summary: 'Delete a message (author or room owner); it stays as a tombstone.',
+    errors: {
+      FORBIDDEN: 'the caller is neither the author nor an owner of the room, or not a member',
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+    },
+    example: ex.messageRefPayloadExample,
+    ackExample: {},
+  },
+  'message:history': {
+    summary:
+      'Read a page of history in ascending seq: newest without a cursor, `before_seq` backwards, `after_seq` forwards (catch-up after a reconnect), `parent_id` for a thread.',
+    errors: { NOT_FOUND: `${NOT_VISIBLE}, or \`parent_id\` is not a message of this room` },
+    example: ex.messageHistoryPayloadExample,
+    ackExample: ex.historyPageExample,
+  },
+  'typing:update': {
+    summary: 'Start or stop typing; `is_typing: true` holds for TYPING_TIMEOUT_MS unless renewed.',
+    errors: {
+      FORBIDDEN: NOT_MEMBER,
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: 'more than the per-user typing budget (default 10 a second, socket and HTTP together)',
+    },
+    example: ex.typingUpdatePayloadExample,
+    ackExample: {},
+  },
+  'reaction:add': {
+    summary: 'Add a reaction (one per user, message and emoji; adding twice is a no-op).',
+    errors: {
+      FORBIDDEN: 'the caller is not a member of the message’s room',
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      CONFLICT: 'the message is deleted',
+    },
+    example: ex.reactionPayloadExample,
+    ackExample: ex.reactionsStateExample,
+  },
+  'reaction:remove': {
+    summary: 'Remove the caller’s reaction (a no-op when there is none).',
+    errors: { FORBIDDEN: 'the caller is not a member of the message’s room', NOT_FOUND: MESSAGE_NOT_VISIBLE },
+    example: ex.reactionPayloadExample,
+    ackExample: ex.reactionsStateExample,
+  },
+  'presence:get': {
+    summary: 'Get the presence of users who share a room with the caller.',
+    errors: { NOT_FOUND: 'a user shares no room with the caller (`details[].field` = `user_ids.<i>`)' },
+    example: ex.presenceGetPayloadExample,
+    ackExample: ex.presenceListExample,
+  },
+};
+
+interface ServerEventDoc<E extends ServerEventName> {
+  summary: string;
+  /** The contract's "sent to" column. */
+  sentTo: string;
+  example: ServerPayload<E>;
+}
+
+const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
+  'message:new': {
+    summary: 'A message was posted (over a socket or HTTP).',
+    sentTo: 'the room: every member socket, the sender’s included',
+    example: ex.messageExample,
+  },
+  'message:updated': {
+    summary: 'A message was edited, or a reply raised its parent’s `reply_count`.',
+    sentTo: 'the room',
+    example: ex.messageExample,
+  },
+  'message:deleted': {
+    summary: 'A message became a tombstone.',
+    sentTo: 'the room',
+    example: ex.messageDeletedExample,
+  },
+  'typing:update': {
+    summary: 'The list of users typing in a room changed; carries the full list.',
+    sentTo: 'the room, once per change of the list',
+    example: ex.typingBroadcastExample,
+  },
+  'reaction:updated': {
+    summary: 'A message’s reactions changed.',
+    sentTo: 'the room, once per real change',
+    example: ex.reactionsStateExample,
+  },
+  'room:user_joined': {
+    summary: 'A user joined the room (or was invited into it).',
+    sentTo: 'the room',
+    example: ex.membershipEventExample,
+  },
+  'room:user_left': {
+    summary: 'A user left the room.',
+    sentTo: 'the room, the leaver’s sockets included',
+    example: ex.membershipEventExample,
+  },
+  'room:updated': {
+    summary:
+      'A room changed: created with invitees, invitation, new owner. Each member receives their own read state.',
+    sentTo: 'the room and new members (`user:<id>`)',
+    example: ex.roomDetailExample,
+  },
+  'presence:update': {
+    summary: 'A user came online (first socket) or went offline (last socket closed).',
+    sentTo: 'every room the user is in, each socket once',
+    example: ex.presenceUpdateExample,
+  },
+  'receipt:updated': {
+    summary: 'A member’s read position moved.',
+    sentTo: 'the room',
+    example: ex.receiptUpdateExample,
+  },
+};
+
+const DESCRIPTION = [
+  'The Socket.IO interface of chat-service: namespace `/chat` on the same port as the HTTP API (`openapi.yaml`), Socket.IO 4 on the default path `/socket.io/`, WebSocket or long-polling.',
+  '**Connecting.** `io(URL + "/chat", { auth: { token } })` with an HS256 JWT (`sub` = user id, `name` = display name). A missing, malformed, expired or wrongly signed token is refused: the client’s `connect_error` has `err.message === "UNAUTHORIZED"` (`"RATE_LIMITED"` for an address that keeps failing) and the error body in `err.data`. A socket is disconnected when its token expires.',
+  '**Rooms.** On connect a socket joins the Socket.IO room of every chat room its user is a member of, and `user:<id>`; joining or leaving anywhere moves all that user’s sockets.',
+  '**Acks.** Every client event answers through its ack (its reply here): `{ ok: true, data }` or `{ ok: false, error: { code, message, details?, retry_after_ms? } }`. An event sent without an ack is handled the same way; an invalid payload or unknown event never disconnects the socket. After a disconnection, catch up with `message:history { after_seq }`.',
+].join('\n\n');
+
+/** `room:create` → `RoomCreate`, for schema names. */
+function pascal(event: string): string {
+  return event
+    .split(/[:_]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** `room:create` → `room.create`: AsyncAPI keys allow letters, digits, `.`, `-`, `_` only. */
+const key = (event: string): string => event.replace(/:/g, '.');
+
+/**
+ * zod's output, tidied for a document: no per-schema `$schema`/`$id`, and no regex beside
+ * `format: date-time` (zod spells out that format as a long pattern; the format says the same).
+ */
+function tidy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(tidy);
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).filter(
+    ([k]) => k !== '$schema' && k !== '$id' && !(k === 'pattern' && 'format' in value),
+  );
+  return Object.fromEntries(entries.map(([k, v]) => [k, tidy(v)]));
+}
+
+function sortedByKey(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const ref = (path: string): { $ref: string } => ({ $ref: path });
+
+function errorList(errors: Partial<Record<ErrorCode, string>>): string {
+  const lines = Object.entries(errors).map(([code, why]) => `- \`${code}\`: ${why}`);
+  return [
+    'Errors: `{ ok: false, error }` with',
+    ...lines,
+    '- `VALIDATION_ERROR`: the payload is not an object, has unknown keys or breaks a limit',
+    '- `UNAUTHORIZED`: the token has expired (the server then disconnects the socket)',
+    '- `INTERNAL_ERROR`: an unexpected failure',
+  ].join('\n');
+}
+
+/**
+ * The AsyncAPI 3.0 document of the `/chat` namespace, generated from the event tables in
+ * shared/events.ts (payloads for `limits`) and the object schemas they answer with.
+ */
+export function buildAsyncApiDocument(limits: Limits = DEFAULT_LIMITS): AsyncApiDocument {
+  const clientEvents = createClientEvents(limits);
+  const clientNames = Object.keys(clientEvents) as ClientEventName[];
+  const serverNames = Object.keys(serverEvents) as ServerEventName[];
+
+  // Everything the server sends, named once and referenced by name.
+  const registry = z.registry<{ id: string; description?: string; examples?: unknown[] }>();
+  const names = new Map<z.ZodType, string>();
+  for (const { name, schema, description, example } of objectSchemas) {
+    registry.add(schema, {
+      id: name,
+      description,
+      ...(example === undefined ? {} : { examples: [example] }),
+    });
+    names.set(schema, name);
+  }
+  const ackErrorSchema = z.strictObject({ ok: z.literal(false), error: errorBodySchema });
+  registry.add(ackErrorSchema, {
+    id: 'AckError',
+    description: 'A refused event: its ack carries the error.',
+  });
+  const ackNames = new Map<z.ZodType, string>();
+  for (const event of clientNames) {
+    const data = clientEvents[event].ack;
+    if (ackNames.has(data)) continue;
+    const dataName = names.get(data);
+    if (!dataName) throw new Error(`the ack of ${event} is not a named schema`);
+    const envelope = z.union([z.strictObject({ ok: z.literal(true), data }), ackErrorSchema]);
+    registry.add(envelope, {
+      id: `${dataName}Ack`,
+      description: `An ack: ${dataName} on success, else the error.`,
+    });
+    ackNames.set(data, `${dataName}Ack`);
+  }
+  const { schemas: sent } = z.toJSONSchema(registry, {
+    target: 'draft-7',
+    io: 'output',
+    metadata: registry,
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+
+  // What clients send: input side (defaults make fields optional), one schema per event.
+  const received: Record<string, unknown> = {};
+  for (const event of clientNames) {
+    received[`${pascal(event)}Payload`] = z.toJSONSchema(clientEvents[event].payload, {
+      target: 'draft-7',
+      io: 'input',
+    });
+  }
+
+  const messages: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const channel = ref('#/channels/chat');
+  const channelMessage = (k: string) => ref(`#/channels/chat/messages/${k}`);
+
+  for (const event of clientNames) {
+    const doc: ClientEventDoc<ClientEventName> = CLIENT_EVENTS[event];
+    const k = `client.${key(event)}`;
+    const ackName = ackNames.get(clientEvents[event].ack) ?? '';
+    messages[k] = {
+      name: event,
+      title: event,
+      summary: doc.summary,
+      payload: ref(`#/components/schemas/${pascal(event)}Payload`),
+      examples: [{ name: event, payload: doc.example }],
+    };
+    messages[`${k}.ack`] = {
+      name: `${event} ack`,
+      title: `${event} ack`,
+      summary: `The answer to ${event}, through the Socket.IO acknowledgement callback.`,
+      description: errorList(doc.errors),
+      payload: ref(`#/components/schemas/${ackName}`),
+      examples: [
+        { name: 'ok', payload: { ok: true, data: doc.ackExample } },
+        { name: 'refused', payload: { ok: false, error: ex.errorBodyExample } },
+      ],
+    };
+    operations[k] = {
+      action: 'receive',
+      channel,
+      title: event,
+      summary: doc.summary,
+      messages: [channelMessage(k)],
+      reply: { channel, messages: [channelMessage(`${k}.ack`)] },
+    };
+  }
+
+  for (const event of serverNames) {
+    const doc: ServerEventDoc<ServerEventName> = SERVER_EVENTS[event];
+    const k = `server.${key(event)}`;
+    const payloadName = names.get(serverEvents[event]);
+    if (!payloadName) throw new Error(`the payload of ${event} is not a named schema`);
+    messages[k] = {
+      name: event,
+      title: event,
+      summary: doc.summary,
+      payload: ref(`#/components/schemas/${payloadName}`),
+      examples: [{ name: event, payload: doc.example }],
+    };
+    operations[k] = {
+      action: 'send',
+      channel,
+      title: event,
+      summary: doc.summary,
+      description: `Sent to: ${doc.sentTo}.`,
+      messages: [channelMessage(k)],
+    };
+  }
+
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'chat-service /chat',
+      version: SERVICE_VERSION,
+      description: DESCRIPTION,
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      local: {
+        host: 'localhost:3002',
+        protocol: 'ws',
+        pathname: '/socket.io',
+        title: 'A local server (npm start)',
+        description: 'Socket.IO 4 over WebSocket (or HTTP long-polling) on the HTTP port.',
+        security: [ref('#/components/securitySchemes/token')],
+      },
+    },
+    channels: {
+      chat: {
+        address: '/chat',
+        title: 'Namespace /chat',
+        description: 'The one Socket.IO namespace; every event below travels on it.',
+        servers: [ref('#/servers/local')],
+        messages: Object.fromEntries(
+          Object.keys(messages).map((k) => [k, ref(`#/components/messages/${k}`)]),
+        ),
+      },
+    },
+    operations,
+    components: {
+      schemas: tidy(sortedByKey({ ...sent, ...received })),
+      messages,
+      securitySchemes: {
+        token: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'The JWT travels in the Socket.IO handshake, `io(URL + "/chat", { auth: { token } })`, not in an HTTP header; a refusal is a `connect_error` whose `message` is the error code.',
+        },
+      },
+    },
+  };
+}

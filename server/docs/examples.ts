@@ -1,0 +1,193 @@
+import type { z } from 'zod';
+import type { ErrorBody, HttpError } from '../../shared/errors';
+import type {
+  HistoryPage,
+  Member,
+  MembershipEvent,
+  Message,
+  MessageDeleted,
+  PresenceList,
+  PresenceUpdate,
+  ReactionsState,
+  ReadState,
+  ReceiptUpdate,
+  Room,
+  RoomDetail,
+  RoomList,
+  TypingBroadcast,
+  TypingState,
+} from '../../shared/schemas/objects';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+
+/**
+ * Example values for the documents, one conversation told consistently. Typed with the contract's
+ * types so they cannot drift from the schemas at compile time; tests/docs parse each with its
+ * schema at run time too.
+ */
+
+const ROOM_ID = 'V1StGXR8_Z5jdHi6B-myT';
+const MESSAGE_ID = 'Uakgb_J5m9g-0JDMbcJqL';
+const REPLY_ID = 'dX3yqkU8lHnTq0bYzQ1pA';
+const CREATED_AT = '2025-01-15T09:30:00.000Z';
+const SENT_AT = '2025-01-15T09:41:07.125Z';
+
+type Input<K extends keyof PayloadSchemas> = z.input<PayloadSchemas[K]>;
+
+export const memberExample: Member = {
+  user_id: 'alice',
+  username: 'Alice Liddell',
+  role: 'owner',
+  joined_at: CREATED_AT,
+  online: true,
+};
+
+export const roomExample: Room = {
+  id: ROOM_ID,
+  name: 'general',
+  description: 'Company-wide announcements',
+  is_private: false,
+  created_by: 'alice',
+  created_at: CREATED_AT,
+  member_count: 2,
+  is_member: true,
+  last_read_seq: 41,
+  unread_count: 1,
+  last_message_seq: 42,
+};
+
+export const roomDetailExample: RoomDetail = {
+  ...roomExample,
+  members: [
+    memberExample,
+    { user_id: 'bob', username: 'Bob', role: 'member', joined_at: '2025-01-15T09:35:12.000Z', online: false },
+  ],
+};
+
+export const roomListExample: RoomList = { rooms: [roomExample] };
+
+export const messageExample: Message = {
+  id: MESSAGE_ID,
+  room_id: ROOM_ID,
+  seq: 42,
+  user_id: 'alice',
+  username: 'Alice Liddell',
+  content: 'deploy finished',
+  message_type: 'text',
+  parent_id: null,
+  reply_count: 1,
+  reactions: [{ emoji: '🎉', count: 2, user_ids: ['bob', 'carol'] }],
+  client_id: 'deploy-4711',
+  timestamp: SENT_AT,
+  edited_at: null,
+  deleted: false,
+};
+
+export const replyExample: Message = {
+  ...messageExample,
+  id: REPLY_ID,
+  seq: 43,
+  user_id: 'bob',
+  username: 'Bob',
+  content: 'thanks!',
+  parent_id: MESSAGE_ID,
+  reply_count: 0,
+  reactions: [],
+  client_id: null,
+  timestamp: '2025-01-15T09:41:30.500Z',
+};
+
+export const historyPageExample: HistoryPage = { messages: [messageExample, replyExample], has_more: true };
+
+export const readStateExample: ReadState = { room_id: ROOM_ID, last_read_seq: 42, unread_count: 0 };
+
+export const typingStateExample: TypingState = {
+  room_id: ROOM_ID,
+  typing_users: [{ user_id: 'alice', username: 'Alice Liddell' }],
+};
+
+export const typingBroadcastExample: TypingBroadcast = { ...typingStateExample, timestamp: SENT_AT };
+
+export const reactionsStateExample: ReactionsState = {
+  room_id: ROOM_ID,
+  message_id: MESSAGE_ID,
+  reactions: messageExample.reactions,
+};
+
+export const presenceListExample: PresenceList = {
+  presence: [{ user_id: 'bob', status: 'offline', last_seen: '2025-01-15T08:02:44.000Z' }],
+};
+
+export const messageDeletedExample: MessageDeleted = { room_id: ROOM_ID, message_id: MESSAGE_ID, seq: 42 };
+
+export const membershipEventExample: MembershipEvent = {
+  room_id: ROOM_ID,
+  user_id: 'bob',
+  username: 'Bob',
+  timestamp: '2025-01-15T09:35:12.000Z',
+};
+
+export const presenceUpdateExample: PresenceUpdate = {
+  user_id: 'bob',
+  username: 'Bob',
+  status: 'online',
+  last_seen: SENT_AT,
+};
+
+export const receiptUpdateExample: ReceiptUpdate = { room_id: ROOM_ID, user_id: 'bob', last_read_seq: 42 };
+
+export const errorBodyExample: ErrorBody = {
+  code: 'VALIDATION_ERROR',
+  message: 'Invalid field "content": must not be empty',
+  details: [{ field: 'content', reason: 'must not be empty' }],
+};
+
+export const httpErrorExample: HttpError = { error: errorBodyExample };
+
+/** HTTP request bodies (the seed's models) and socket payloads, as a client sends them. */
+export const createRoomRequestExample: Input<'createRoomRequest'> = {
+  name: 'general',
+  description: 'Company-wide announcements',
+  is_private: false,
+  invited_users: ['bob'],
+};
+
+export const messageRequestExample: Input<'messageRequest'> = {
+  room_id: ROOM_ID,
+  content: 'deploy finished',
+  message_type: 'text',
+  client_id: 'deploy-4711',
+};
+
+export const typingRequestExample: Input<'typingRequest'> = { room_id: ROOM_ID, is_typing: true };
+export const reactionRequestExample: Input<'reactionRequest'> = { message_id: MESSAGE_ID, emoji: '🎉' };
+export const inviteRequestExample: Input<'inviteRequest'> = { user_ids: ['carol', 'dave'] };
+export const readRequestExample: Input<'readRequest'> = { seq: 42 };
+export const editRequestExample: Input<'editRequest'> = { content: 'deploy finished (v2.4.1)' };
+
+export const roomCreatePayloadExample: Input<'roomCreate'> = {
+  name: 'general',
+  description: 'Company-wide announcements',
+  invited_users: ['bob'],
+};
+export const roomRefPayloadExample: Input<'roomRef'> = { room_id: ROOM_ID };
+export const roomInvitePayloadExample: Input<'roomInvite'> = { room_id: ROOM_ID, user_ids: ['carol'] };
+export const roomReadPayloadExample: Input<'roomRead'> = { room_id: ROOM_ID, seq: 42 };
+export const messageSendPayloadExample: Input<'messageSend'> = {
+  room_id: ROOM_ID,
+  content: 'deploy finished',
+  client_id: 'deploy-4711',
+};
+export const messageEditPayloadExample: Input<'messageEdit'> = {
+  message_id: MESSAGE_ID,
+  content: 'deploy finished (v2.4.1)',
+};
+export const messageRefPayloadExample: Input<'messageRef'> = { message_id: MESSAGE_ID };
+export const messageHistoryPayloadExample: Input<'messageHistory'> = {
+  room_id: ROOM_ID,
+  after_seq: 40,
+  limit: 50,
+};
+export const typingUpdatePayloadExample: Input<'typingUpdate'> = { room_id: ROOM_ID, is_typing: true };
+export const reactionPayloadExample: Input<'reaction'> = { message_id: MESSAGE_ID, emoji: '🎉' };
+export const presenceGetPayloadExample: Input<'presenceGet'> = { user_ids: ['bob'] };
+export const roomListPayloadExample: Input<'roomList'> = {};

@@ -1,0 +1,170 @@
+import type { z } from 'zod';
+import { errorBodySchema, errorDetailSchema, httpErrorSchema } from '../../shared/errors';
+import {
+  emptySchema,
+  healthSchema,
+  historyPageSchema,
+  memberSchema,
+  membershipEventSchema,
+  messageDeletedSchema,
+  messageSchema,
+  presenceEntrySchema,
+  presenceListSchema,
+  presenceUpdateSchema,
+  reactionSchema,
+  reactionsStateSchema,
+  readStateSchema,
+  receiptUpdateSchema,
+  roomDetailSchema,
+  roomListSchema,
+  roomSchema,
+  typingBroadcastSchema,
+  typingStateSchema,
+  typingUserSchema,
+} from '../../shared/schemas/objects';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import { SERVICE_NAME, SERVICE_VERSION } from '../version';
+import * as ex from './examples';
+import { livenessSchema, readinessSchema } from './health-schemas';
+
+/** A schema of the contract under the name both documents give it, with a description and an example. */
+export interface NamedSchema {
+  name: string;
+  schema: z.ZodType;
+  description: string;
+  example?: unknown;
+  /** The named schema this one extends with `.extend()` (documented as allOf: [parent, additions]). */
+  extends?: { name: string; schema: z.ZodObject };
+}
+
+/** Ties an example to its schema's type, so an example that does not fit fails to compile. */
+function named<S extends z.ZodType>(
+  name: string,
+  schema: S,
+  description: string,
+  example?: z.input<S> | z.output<S>,
+): NamedSchema {
+  return { name, schema, description, example };
+}
+
+/** Objects the server sends (HTTP answers, acks, broadcasts) and the error shapes: the same instances the server uses. */
+export const objectSchemas: readonly NamedSchema[] = [
+  named('Reaction', reactionSchema, 'One emoji on a message: how many users used it and who.'),
+  named(
+    'Message',
+    messageSchema,
+    'A message. `seq` numbers a room’s messages from 1 without gaps; a deleted message keeps its id and seq with `deleted: true` and `content: ""`.',
+    ex.messageExample,
+  ),
+  named(
+    'Room',
+    roomSchema,
+    'A room as the caller sees it: `is_member`, `last_read_seq` and `unread_count` are the caller’s own.',
+    ex.roomExample,
+  ),
+  named('Member', memberSchema, 'A member of a room; `online` is shown to members only.', ex.memberExample),
+  {
+    ...named('RoomDetail', roomDetailSchema, 'A room with its members.', ex.roomDetailExample),
+    extends: { name: 'Room', schema: roomSchema },
+  },
+  named(
+    'RoomList',
+    roomListSchema,
+    'Public rooms and the private rooms the caller is in.',
+    ex.roomListExample,
+  ),
+  named(
+    'HistoryPage',
+    historyPageSchema,
+    'Messages in ascending `seq`; `has_more` says whether more exist beyond this page in the direction read.',
+    ex.historyPageExample,
+  ),
+  named('ReadState', readStateSchema, 'The caller’s read position in a room.', ex.readStateExample),
+  named('TypingUser', typingUserSchema, 'A user who is typing.'),
+  named('TypingState', typingStateSchema, 'Who is typing in a room now.', ex.typingStateExample),
+  named(
+    'ReactionsState',
+    reactionsStateSchema,
+    'The reactions of a message, each emoji with its count and user ids, ordered by first use.',
+    ex.reactionsStateExample,
+  ),
+  named(
+    'PresenceEntry',
+    presenceEntrySchema,
+    'Whether a user is online; `last_seen` is null for a user never seen.',
+  ),
+  named('PresenceList', presenceListSchema, 'Presence of the users asked for.', ex.presenceListExample),
+  named('Empty', emptySchema, 'No data.', {}),
+  named('MessageDeleted', messageDeletedSchema, 'A message became a tombstone.', ex.messageDeletedExample),
+  named(
+    'TypingBroadcast',
+    typingBroadcastSchema,
+    'The full list of users typing in a room, after a change.',
+    ex.typingBroadcastExample,
+  ),
+  named('MembershipEvent', membershipEventSchema, 'A user joined or left a room.', ex.membershipEventExample),
+  named(
+    'PresenceUpdate',
+    presenceUpdateSchema,
+    'A user came online or went offline.',
+    ex.presenceUpdateExample,
+  ),
+  named('ReceiptUpdate', receiptUpdateSchema, 'A member’s read position moved.', ex.receiptUpdateExample),
+  named('ErrorDetail', errorDetailSchema, 'Which field (dotted path, "" for the whole payload) and why.'),
+  named(
+    'ErrorBody',
+    errorBodySchema,
+    'An error: one of the contract’s codes, a message for humans, per-field details for validation errors and, with RATE_LIMITED, `retry_after_ms`.',
+    ex.errorBodyExample,
+  ),
+  named('HttpError', httpErrorSchema, 'The body of every HTTP error answer.', ex.httpErrorExample),
+];
+
+/** The HTTP request bodies, named as the seed's data models. */
+export function httpBodySchemas(p: PayloadSchemas): NamedSchema[] {
+  return [
+    named(
+      'CreateRoomRequest',
+      p.createRoomRequest,
+      'A new room. `creator_id` (the seed’s field) is optional and must equal the token’s subject; invitees become members at once.',
+      ex.createRoomRequestExample,
+    ),
+    named(
+      'MessageRequest',
+      p.messageRequest,
+      'A message to post. `user_id` must equal the token’s subject when given; `username` is accepted and ignored (the token’s `name` is stored). A repeated `client_id` returns the stored message. `image` and `file` messages carry an http(s) URL as content.',
+      ex.messageRequestExample,
+    ),
+    named(
+      'TypingRequest',
+      p.typingRequest,
+      'Start or stop typing. `is_typing: true` holds for TYPING_TIMEOUT_MS unless renewed.',
+      ex.typingRequestExample,
+    ),
+    named(
+      'ReactionRequest',
+      p.reactionRequest,
+      'An emoji reaction to add: exactly one emoji (ZWJ sequences, skin tones and flags included) or a `:short_code:` (`[a-z0-9_+-]{1,30}` between colons). `user_id` must equal the token’s subject when given.',
+      ex.reactionRequestExample,
+    ),
+    named('InviteRequest', p.inviteRequest, 'Users to add to the room.', ex.inviteRequestExample),
+    named('ReadRequest', p.readRequest, 'Read up to this seq.', ex.readRequestExample),
+    named('EditMessageRequest', p.editRequest, 'The new content.', ex.editRequestExample),
+  ];
+}
+
+/** The answers of the service routes (`/`, `/healthz`, `/readyz`); HTTP only. */
+export const serviceSchemas: readonly NamedSchema[] = [
+  named('Health', healthSchema, 'The service answers (the seed’s health check).', {
+    status: 'ok',
+    service: SERVICE_NAME,
+    version: SERVICE_VERSION,
+  }),
+  named('Liveness', livenessSchema, 'The process serves HTTP.', { status: 'ok' }),
+  named(
+    'Readiness',
+    readinessSchema,
+    'Each dependency the server checks, `up` or `down`; the status code says whether all are up.',
+    { status: 'unavailable', checks: { storage: 'up', redis: 'down' } },
+  ),
+];

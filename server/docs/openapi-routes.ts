@@ -1,0 +1,358 @@
+import { z } from 'zod';
+import type { ErrorCode } from '../../shared/errors';
+import {
+  healthSchema,
+  historyPageSchema,
+  messageSchema,
+  presenceListSchema,
+  reactionsStateSchema,
+  readStateSchema,
+  roomDetailSchema,
+  roomListSchema,
+  typingStateSchema,
+} from '../../shared/schemas/objects';
+import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import { livenessSchema, readinessSchema } from './health-schemas';
+
+export type Tag = 'Rooms' | 'Messages' | 'Activity' | 'Service';
+
+export const TAGS: Readonly<Record<Tag, string>> = {
+  Rooms: 'Create, list, read, join, leave and invite to rooms; read positions.',
+  Messages: 'Post, read, edit and delete messages; history and threads.',
+  Activity: 'Typing indicators, reactions and presence.',
+  Service: 'Health, readiness, metrics and this document. No token needed.',
+};
+
+export interface Answer {
+  status: number;
+  description: string;
+  schema?: z.ZodType;
+  /** application/json unless said otherwise. */
+  mediaType?: string;
+}
+
+/** One operation as the server serves it; openapi-document.ts turns it into OpenAPI. */
+export interface RouteDoc {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** OpenAPI form (`{room_id}`), relative to the server root. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: Tag;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  answers: Answer[];
+  /**
+   * When each error happens on this route. Under /api, UNAUTHORIZED, RATE_LIMITED and
+   * INTERNAL_ERROR are added to every operation, and VALIDATION_ERROR / PAYLOAD_TOO_LARGE to
+   * every operation that takes input; a reason given here replaces the generic one.
+   */
+  errors?: Partial<Record<ErrorCode, string>>;
+}
+
+const NOT_VISIBLE = 'the room does not exist or is private and the caller is not a member';
+const MESSAGE_NOT_VISIBLE = 'the message does not exist or is in a private room the caller is not in';
+const NOT_MEMBER = 'the room is public but the caller has not joined it';
+
+/** The routes under /api (server/http/routes/*-routes.ts, mounted at /api behind the token check). */
+export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
+  return [
+    {
+      method: 'post',
+      path: '/api/rooms',
+      operationId: 'createRoom',
+      summary: 'Create a room',
+      description: 'The caller becomes its owner and first member; invitees become members at once.',
+      tag: 'Rooms',
+      body: p.createRoomRequest,
+      answers: [{ status: 201, description: 'The new room, with its members.', schema: roomDetailSchema }],
+      errors: { FORBIDDEN: '`creator_id` is given and differs from the token’s subject' },
+    },
+    {
+      method: 'get',
+      path: '/api/rooms',
+      operationId: 'listRooms',
+      summary: 'List rooms',
+      description: 'Every public room and the private rooms the caller is a member of.',
+      tag: 'Rooms',
+      answers: [{ status: 200, description: 'The rooms.', schema: roomListSchema }],
+    },
+    {
+      method: 'get',
+      path: '/api/rooms/{room_id}',
+      operationId: 'getRoom',
+      summary: 'Get a room with its members',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      answers: [{ status: 200, description: 'The room.', schema: roomDetailSchema }],
+      errors: { NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'post',
+      path: '/api/rooms/{room_id}/join',
+      operationId: 'joinRoom',
+      summary: 'Join a public room',
+      description:
+        'Idempotent. A private room cannot be joined without an invitation (and is invisible until then).',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      answers: [{ status: 200, description: 'The room, the caller now a member.', schema: roomDetailSchema }],
+      errors: { NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'post',
+      path: '/api/rooms/{room_id}/leave',
+      operationId: 'leaveRoom',
+      summary: 'Leave a room',
+      description:
+        'Idempotent. When the last owner leaves, the longest-standing member becomes owner (announced as `room:updated`).',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      answers: [{ status: 204, description: 'Left (or was not a member).' }],
+      errors: { NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'post',
+      path: '/api/rooms/{room_id}/invite',
+      operationId: 'inviteToRoom',
+      summary: 'Invite users to a room (owner only)',
+      description: 'Invitees become members at once; inviting a member again does nothing.',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      body: p.inviteRequest,
+      answers: [{ status: 200, description: 'The room with its new members.', schema: roomDetailSchema }],
+      errors: { FORBIDDEN: 'the caller is not an owner of the room', NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'post',
+      path: '/api/rooms/{room_id}/read',
+      operationId: 'markRoomRead',
+      summary: 'Move the caller’s read position',
+      description:
+        'Only moves forward: a `seq` at or below the current position answers the current state; one beyond the last message is clamped to it.',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      body: p.readRequest,
+      answers: [{ status: 200, description: 'The caller’s read state.', schema: readStateSchema }],
+      errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'post',
+      path: '/api/messages',
+      operationId: 'sendMessage',
+      summary: 'Post a message',
+      description:
+        'Answers once the message is stored; it then reaches every member socket as `message:new`. A repeated `client_id` (same user and room) returns the stored message with 200 and broadcasts nothing.',
+      tag: 'Messages',
+      body: p.messageRequest,
+      answers: [
+        { status: 201, description: 'The stored message.', schema: messageSchema },
+        {
+          status: 200,
+          description: 'The message stored earlier with the same `client_id`.',
+          schema: messageSchema,
+        },
+      ],
+      errors: {
+        FORBIDDEN: `\`user_id\` is given and differs from the token’s subject, or ${NOT_MEMBER}`,
+        NOT_FOUND: `${NOT_VISIBLE}, or \`parent_id\` is not a message of this room`,
+        RATE_LIMITED:
+          'more than the per-user message budget (default 20 a second, socket and HTTP together), or too many failed authentications from this address',
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/rooms/{room_id}/messages',
+      operationId: 'listMessages',
+      summary: 'Read a room’s history',
+      description:
+        'Without a cursor: the newest `limit` messages, ascending. `before_seq` pages backwards the same way; `after_seq` returns the oldest `limit` after it (catch-up after a reconnect). `parent_id` restricts the page to that thread’s replies.',
+      tag: 'Messages',
+      params: p.roomIdParam,
+      query: p.historyQuery,
+      answers: [{ status: 200, description: 'A page of messages.', schema: historyPageSchema }],
+      errors: { NOT_FOUND: `${NOT_VISIBLE}, or \`parent_id\` is not a message of this room` },
+    },
+    {
+      method: 'get',
+      path: '/api/messages/{id}',
+      operationId: 'getMessage',
+      summary: 'Get a message',
+      description: 'A deleted message answers its tombstone.',
+      tag: 'Messages',
+      params: p.messageIdParam,
+      answers: [{ status: 200, description: 'The message.', schema: messageSchema }],
+      errors: { NOT_FOUND: MESSAGE_NOT_VISIBLE },
+    },
+    {
+      method: 'patch',
+      path: '/api/messages/{id}',
+      operationId: 'editMessage',
+      summary: 'Edit a message (author only)',
+      tag: 'Messages',
+      params: p.messageIdParam,
+      body: p.editRequest,
+      answers: [{ status: 200, description: 'The edited message.', schema: messageSchema }],
+      errors: {
+        VALIDATION_ERROR:
+          'the body is not a valid edit: empty or too long content, unknown fields, or content that is not an http(s) URL for an `image` or `file` message',
+        FORBIDDEN: 'the caller is not the author, or no longer a member of the room',
+        NOT_FOUND: MESSAGE_NOT_VISIBLE,
+        CONFLICT: 'the message is deleted',
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/messages/{id}',
+      operationId: 'deleteMessage',
+      summary: 'Delete a message (author or room owner)',
+      description: 'Leaves a tombstone with the same id and seq. Deleting twice is a no-op.',
+      tag: 'Messages',
+      params: p.messageIdParam,
+      answers: [{ status: 204, description: 'Deleted.' }],
+      errors: {
+        FORBIDDEN: 'the caller is neither the author nor an owner of the room, or not a member',
+        NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/typing',
+      operationId: 'updateTyping',
+      summary: 'Start or stop typing',
+      description:
+        'Broadcasts `typing:update` when the list changes. Over HTTP typing ends by timeout or by a sent message.',
+      tag: 'Activity',
+      body: p.typingRequest,
+      answers: [{ status: 200, description: 'Who is typing in the room now.', schema: typingStateSchema }],
+      errors: {
+        FORBIDDEN: `\`user_id\` is given and differs from the token’s subject, or ${NOT_MEMBER}`,
+        NOT_FOUND: NOT_VISIBLE,
+        RATE_LIMITED:
+          'more than the per-user typing budget (default 10 a second, socket and HTTP together), or too many failed authentications from this address',
+      },
+    },
+    {
+      method: 'post',
+      path: '/api/reactions',
+      operationId: 'addReaction',
+      summary: 'Add a reaction',
+      description: 'One per user, message and emoji: adding twice is a no-op.',
+      tag: 'Activity',
+      body: p.reactionRequest,
+      answers: [{ status: 200, description: 'The message’s reactions.', schema: reactionsStateSchema }],
+      errors: {
+        FORBIDDEN: `\`user_id\` is given and differs from the token’s subject, or the caller is not a member of the message’s room`,
+        NOT_FOUND: MESSAGE_NOT_VISIBLE,
+        CONFLICT: 'the message is deleted',
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/messages/{id}/reactions/{emoji}',
+      operationId: 'removeReaction',
+      summary: 'Remove the caller’s reaction',
+      description:
+        'The emoji (one emoji or a `:short_code:`) is URL-encoded in the path. Removing a reaction one has not made is a no-op.',
+      tag: 'Activity',
+      params: p.reactionParams,
+      answers: [{ status: 200, description: 'The message’s reactions.', schema: reactionsStateSchema }],
+      errors: {
+        FORBIDDEN: 'the caller is not a member of the message’s room',
+        NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/users/{user_id}/presence',
+      operationId: 'getUserPresence',
+      summary: 'Get a user’s presence',
+      description: 'Visible only for users who share a room with the caller (and the caller).',
+      tag: 'Activity',
+      params: p.userIdParam,
+      answers: [{ status: 200, description: 'The user’s presence.', schema: presenceListSchema }],
+      errors: { NOT_FOUND: 'the user shares no room with the caller' },
+    },
+    {
+      method: 'get',
+      path: '/api/rooms/{room_id}/presence',
+      operationId: 'getRoomPresence',
+      summary: 'Get the presence of a room’s members',
+      tag: 'Activity',
+      params: p.roomIdParam,
+      answers: [{ status: 200, description: 'Every member’s presence.', schema: presenceListSchema }],
+      errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
+    },
+  ];
+}
+
+/** The routes outside /api (health-routes.ts, docs-routes.ts, the metrics route). No token. */
+export const serviceRoutes: readonly RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'getService',
+    summary: 'Service name and version',
+    description: 'The seed’s health check.',
+    tag: 'Service',
+    answers: [{ status: 200, description: 'The service answers.', schema: healthSchema }],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getLiveness',
+    summary: 'Liveness',
+    description: 'The process serves HTTP. Checks no dependency.',
+    tag: 'Service',
+    answers: [{ status: 200, description: 'Alive.', schema: livenessSchema }],
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    operationId: 'getReadiness',
+    summary: 'Readiness',
+    description: 'Checks every dependency (storage, and Redis when configured), each within 2 seconds.',
+    tag: 'Service',
+    answers: [
+      { status: 200, description: 'Every dependency answers.', schema: readinessSchema },
+      {
+        status: 503,
+        description: 'A dependency does not answer; `checks` says which.',
+        schema: readinessSchema,
+      },
+    ],
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document',
+    description: 'The OpenAPI document, generated from the same zod schemas the server validates with.',
+    tag: 'Service',
+    answers: [
+      {
+        status: 200,
+        description: 'The OpenAPI 3.1 document.',
+        schema: z.record(z.string(), z.unknown()),
+      },
+    ],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description: 'Metrics in the Prometheus text exposition format, for scraping.',
+    tag: 'Service',
+    answers: [
+      {
+        status: 200,
+        description: 'The metrics.',
+        schema: z.string(),
+        mediaType: 'text/plain',
+      },
+    ],
+  },
+];

@@ -1,0 +1,81 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DomainMetrics } from '../domain/deps';
+import { processMetrics } from './process-metrics';
+
+/** The transports whose live connections `chat_connected_sockets` counts. */
+export type Transport = 'socket.io' | 'websocket';
+
+/**
+ * One app's Prometheus metrics, in a registry of its own (tests run many apps in one process).
+ * The layers report through small interfaces this class satisfies (DomainMetrics, the realtime
+ * layer's EventObserver), so only this folder knows prom-client.
+ */
+export class Metrics implements DomainMetrics {
+  readonly registry = new Registry();
+  private readonly connectionCounts = new Map<Transport, () => number>();
+
+  private readonly events = new Counter({
+    name: 'chat_events_total',
+    help: 'Client events handled, by event and outcome ("ok" or the error code answered).',
+    labelNames: ['event', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly eventDuration = new Histogram({
+    name: 'chat_event_duration_seconds',
+    help: 'Time from receiving a client event to answering it.',
+    labelNames: ['event'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by method, Express route pattern and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly messagesStored = new Counter({
+    name: 'chat_messages_stored_total',
+    help: 'New messages stored (a repeated client_id is not a new message).',
+    registers: [this.registry],
+  });
+
+  constructor() {
+    const counts = this.connectionCounts;
+    new Gauge({
+      name: 'chat_connected_sockets',
+      help: 'Live client connections on this instance, by transport.',
+      labelNames: ['transport'] as const,
+      registers: [this.registry],
+      // Read from the transports at each scrape, so the gauge cannot drift from the truth.
+      collect() {
+        for (const [transport, count] of counts) this.set({ transport }, count());
+      },
+    });
+  }
+
+  /** Registers how to count a transport's live connections (read at each scrape). */
+  countConnections(transport: Transport, count: () => number): void {
+    this.connectionCounts.set(transport, count);
+  }
+
+  eventHandled(event: string, outcome: string, seconds: number): void {
+    this.events.inc({ event, outcome });
+    this.eventDuration.observe({ event }, seconds);
+  }
+
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  messageStored(): void {
+    this.messagesStored.inc();
+  }
+
+  /** The Prometheus text exposition of this app's metrics and the process's. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    const merged = Registry.merge([processMetrics(), this.registry]);
+    return { contentType: merged.contentType, body: await merged.metrics() };
+  }
+}

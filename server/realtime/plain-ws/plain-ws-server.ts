@@ -1,0 +1,188 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Limits } from '../../../shared/limits';
+import { createPlainWsSchemas, PlainWsCloseCode } from '../../../shared/schemas/plain-ws';
+import type { TokenVerifier } from '../../auth/jwt';
+import type { Actor } from '../../domain/actor';
+import { notFound, toWireError } from '../../domain/errors';
+import type { RateLimiter } from '../../domain/rate-limits';
+import type { Services } from '../../domain/services';
+import type { UserDirectory } from '../../domain/user-directory';
+import type { Logger } from '../../logger';
+import type { EventObserver } from '../event-handler';
+import { PlainWsConnection } from './connection';
+import { serveFrames, type FrameDeps } from './frame-handler';
+import { chooseProtocol, readTarget, refuseUpgrade, type PlainWsTarget } from './handshake';
+import type { PlainWsHub } from './plain-ws-hub';
+
+/** How often each connection is pinged; one that missed the previous ping is cut. */
+const HEARTBEAT_MS = 30_000;
+/** setTimeout's ceiling; tokens that live longer are checked on each frame instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const GOING_AWAY = 1001;
+
+/** What the endpoint reports: every frame it answers and how many connections are live. */
+export interface PlainWsMetrics extends EventObserver {
+  countConnections(transport: 'websocket', count: () => number): void;
+}
+
+export interface PlainWsDeps {
+  services: Services;
+  users: UserDirectory;
+  verify: TokenVerifier;
+  rateLimiter: RateLimiter;
+  hub: PlainWsHub;
+  limits: Limits;
+  logger: Logger;
+  metrics: PlainWsMetrics;
+  /** True for an upgrade URL another server answers (Socket.IO's path); every other one is refused. */
+  ownedElsewhere: (url: string) => boolean;
+}
+
+export interface AttachedPlainWs {
+  /** Refuses new connections and closes every open one (1001, going away). */
+  close(): void;
+  /** Resolves once the presence work of every connect and disconnect so far has finished. */
+  settle(): Promise<void>;
+}
+
+/**
+ * The seed's plain WebSocket endpoint `/ws/{room_id}`, on the HTTP server's `upgrade` event. The
+ * upgrade is answered only once the token and the room check out; a refusal is a plain HTTP answer
+ * with the contract's status and error body (401, 404, 429), as the HTTP API would give.
+ */
+export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): AttachedPlainWs {
+  const { hub, logger, services } = deps;
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: deps.limits.packetBytes,
+    handleProtocols: chooseProtocol,
+  });
+  const frameDeps: FrameDeps = {
+    services,
+    schemas: createPlainWsSchemas(deps.limits),
+    logger,
+    observer: deps.metrics,
+  };
+  const pending = new Set<Promise<void>>();
+  const track = (work: Promise<void>, userId: string): Promise<void> => {
+    const tracked = work.catch((err: unknown) => {
+      logger.error('presence update failed', { user_id: userId, err });
+    });
+    pending.add(tracked);
+    void tracked.finally(() => pending.delete(tracked));
+    return tracked;
+  };
+  let closing = false;
+
+  deps.metrics.countConnections('websocket', () => hub.size);
+
+  const accept = (ws: WebSocket, actor: Actor, roomId: string): void => {
+    const connection = new PlainWsConnection(ws, actor, roomId);
+    if (closing) {
+      connection.close(GOING_AWAY, 'server shutting down');
+      return;
+    }
+    hub.add(connection);
+    logger.info('plain websocket connected', { user_id: actor.id, room_id: roomId });
+    serveFrames(connection, frameDeps);
+    // A plain WebSocket counts for presence exactly like a socket.
+    const online = track(services.presence.connected(actor), actor.id);
+    const expiry = closeAtExpiry(connection);
+    ws.on('error', (err) => logger.debug('plain websocket error', { user_id: actor.id, err: err.message }));
+    ws.once('close', (code) => {
+      if (expiry) clearTimeout(expiry);
+      hub.remove(connection);
+      logger.info('plain websocket disconnected', { user_id: actor.id, room_id: roomId, code });
+      track(
+        online.then(() => services.presence.disconnected(actor)),
+        actor.id,
+      );
+    });
+  };
+
+  /** The verified actor, in the room (a public room is joined, as `room:join` would). */
+  const admit = async (req: http.IncomingMessage, target: PlainWsTarget): Promise<Actor> => {
+    const actor = await deps.verify(target.token).catch(async (err: unknown) => {
+      await deps.rateLimiter.consume('unauthenticated', req.socket.remoteAddress ?? 'unknown');
+      throw err;
+    });
+    if (target.roomId === null) throw notFound('room', 'room_id');
+    await deps.users.remember(actor);
+    // Idempotent for members; NOT_FOUND for a private room the user is not in, as everywhere.
+    await services.rooms.join(actor, target.roomId);
+    return actor;
+  };
+
+  const upgrade = async (
+    req: http.IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    target: PlainWsTarget,
+  ): Promise<void> => {
+    // Until `ws` takes the socket over, a client that hangs up must not raise an unhandled error.
+    const onEarlyError = (): void => {
+      socket.destroy();
+    };
+    socket.on('error', onEarlyError);
+    try {
+      const actor = await admit(req, target);
+      const { roomId } = target;
+      if (closing || roomId === null || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      socket.off('error', onEarlyError);
+      wss.handleUpgrade(req, socket, head, (ws) => accept(ws, actor, roomId));
+    } catch (err) {
+      const { body, unexpected } = toWireError(err);
+      if (unexpected) logger.error('plain websocket handshake failed', { err });
+      else logger.debug('plain websocket refused', { code: body.code });
+      refuseUpgrade(socket, body);
+    }
+  };
+
+  httpServer.on('upgrade', (req, socket, head) => {
+    const target = readTarget(req);
+    if (target) {
+      if (closing) socket.destroy();
+      else void upgrade(req, socket, head, target);
+    } else if (!deps.ownedElsewhere(req.url ?? '/')) {
+      // Nobody else answers it (Socket.IO is told not to destroy foreign upgrades): refuse now
+      // rather than leave the client hanging.
+      refuseUpgrade(socket, notFound('endpoint').toBody());
+    }
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const connection of hub.connections()) connection.heartbeat();
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    close: () => {
+      closing = true;
+      clearInterval(heartbeat);
+      for (const connection of hub.connections()) connection.close(GOING_AWAY, 'server shutting down');
+    },
+    settle: async () => {
+      await Promise.all([...pending]);
+    },
+  };
+}
+
+/** A connection lives no longer than its token: at `exp` it is closed with 4401. */
+function closeAtExpiry(connection: PlainWsConnection): NodeJS.Timeout | undefined {
+  const { expiresAt } = connection.actor;
+  if (expiresAt === undefined) return undefined;
+  const delay = expiresAt - Date.now();
+  if (delay > MAX_TIMER_MS) return undefined;
+  const timer = setTimeout(
+    () => connection.close(PlainWsCloseCode.UNAUTHORIZED, 'token expired'),
+    Math.max(0, delay),
+  );
+  timer.unref();
+  return timer;
+}

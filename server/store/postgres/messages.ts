@@ -1,0 +1,201 @@
+import type pg from 'pg';
+import type { HistoryPage, Message, Reaction } from '../../../shared/schemas/objects';
+import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
+import type { HistoryQuery, InsertedMessage, NewMessage } from '../types';
+import { inTransaction, type Queryable } from './pool';
+import { toMessage, type MessageRow } from './rows';
+
+/** Messages and their reactions: the queries behind PostgresStore's message methods. */
+
+/** Thrown inside the insert transaction to roll it back (and with it the seq it took). */
+class RepeatedClientId extends Error {}
+
+export async function insertMessage(pool: pg.Pool, m: NewMessage): Promise<InsertedMessage> {
+  // A retry usually comes after its original committed: answer it without taking a lock.
+  const earlier = await storedRepeat(pool, m);
+  if (earlier) return earlier;
+  try {
+    return await inTransaction(pool, async (tx) => {
+      // The row lock on the room, held to COMMIT, orders every insert into this room on every
+      // node: each takes last_seq + 1 after the previous one committed, so seqs have no gap
+      // (a failed insert rolls its increment back) and no duplicate (also a unique index).
+      const next = await tx.query<{ last_seq: number }>(
+        'UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq',
+        [m.room_id],
+      );
+      const seq = next.rows[0]?.last_seq;
+      if (seq === undefined) throw new Error(`room ${m.room_id} does not exist`);
+      const inserted = await tx.query<MessageRow>(
+        `INSERT INTO messages
+           (id, room_id, seq, user_id, username, content, message_type, parent_id, client_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (room_id, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
+         RETURNING *`,
+        [
+          m.id,
+          m.room_id,
+          seq,
+          m.user_id,
+          m.username,
+          m.content,
+          m.message_type,
+          m.parent_id,
+          m.client_id,
+          m.timestamp,
+        ],
+      );
+      const row = inserted.rows[0];
+      // The same client_id committed while this one waited for the lock.
+      if (!row) throw new RepeatedClientId();
+      let parent: Message | null = null;
+      if (m.parent_id !== null) {
+        const bumped = await tx.query<MessageRow>(
+          'UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1 RETURNING *',
+          [m.parent_id],
+        );
+        const parentRow = bumped.rows[0];
+        if (parentRow) parent = await hydrate(tx, parentRow);
+      }
+      await tx.query(
+        `UPDATE room_members SET last_read_seq = GREATEST(last_read_seq, $1)
+         WHERE room_id = $2 AND user_id = $3`,
+        [seq, m.room_id, m.user_id],
+      );
+      return { message: toMessage(row, []), created: true, parent };
+    });
+  } catch (err) {
+    if (!(err instanceof RepeatedClientId)) throw err;
+    const stored = await storedRepeat(pool, m);
+    if (!stored) throw new Error('client_id conflict without a stored message');
+    return stored;
+  }
+}
+
+/** The message stored earlier under the same (room, user, client_id), as a repeat's answer. */
+async function storedRepeat(db: Queryable, m: NewMessage): Promise<InsertedMessage | null> {
+  if (m.client_id === null) return null;
+  const found = await db.query<MessageRow>(
+    'SELECT * FROM messages WHERE room_id = $1 AND user_id = $2 AND client_id = $3',
+    [m.room_id, m.user_id, m.client_id],
+  );
+  const row = found.rows[0];
+  return row ? { message: await hydrate(db, row), created: false, parent: null } : null;
+}
+
+export async function getMessage(db: Queryable, messageId: string): Promise<Message | null> {
+  const row = (await db.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId])).rows[0];
+  return row ? hydrate(db, row) : null;
+}
+
+export async function listMessages(db: Queryable, q: HistoryQuery): Promise<HistoryPage> {
+  const values: unknown[] = [q.room_id];
+  const where = ['room_id = $1'];
+  const condition = (sql: string, value: unknown): void => {
+    values.push(value);
+    where.push(`${sql} $${values.length}`);
+  };
+  if (q.parent_id !== null) condition('parent_id =', q.parent_id);
+  if (q.before_seq !== null) condition('seq <', q.before_seq);
+  if (q.after_seq !== null) condition('seq >', q.after_seq);
+  values.push(q.limit + 1);
+  // Forward from after_seq (oldest first); otherwise the newest page, read backwards.
+  const forward = q.after_seq !== null;
+  const rows = (
+    await db.query<MessageRow>(
+      `SELECT * FROM messages WHERE ${where.join(' AND ')}
+       ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${values.length}`,
+      values,
+    )
+  ).rows;
+  const has_more = rows.length > q.limit;
+  const page = rows.slice(0, q.limit);
+  if (!forward) page.reverse();
+  const reactions = await reactionsFor(
+    db,
+    page.map((r) => r.id),
+  );
+  return { messages: page.map((r) => toMessage(r, reactions.get(r.id) ?? [])), has_more };
+}
+
+export async function editMessage(
+  db: Queryable,
+  messageId: string,
+  content: string,
+  editedAt: string,
+): Promise<Message | null> {
+  const row = (
+    await db.query<MessageRow>('UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 RETURNING *', [
+      content,
+      editedAt,
+      messageId,
+    ])
+  ).rows[0];
+  return row ? hydrate(db, row) : null;
+}
+
+export async function deleteMessage(pool: pg.Pool, messageId: string): Promise<Message | null> {
+  return inTransaction(pool, async (tx) => {
+    const row = (
+      await tx.query<MessageRow>(
+        `UPDATE messages SET content = '', deleted = TRUE WHERE id = $1 RETURNING *`,
+        [messageId],
+      )
+    ).rows[0];
+    if (!row) return null;
+    await tx.query('DELETE FROM reactions WHERE message_id = $1', [messageId]);
+    return toMessage(row, []);
+  });
+}
+
+export async function addReaction(
+  pool: pg.Pool,
+  messageId: string,
+  userId: string,
+  emoji: string,
+  at: string,
+): Promise<boolean> {
+  return inTransaction(pool, async (tx) => {
+    // The message's row lock makes reactions to one message take turns, so an emoji's rank (its
+    // place by first use) is computed from every reaction committed before, as in SQLite.
+    await tx.query('SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE', [messageId]);
+    const added = await tx.query(
+      `INSERT INTO reactions (message_id, user_id, emoji, created_at, emoji_rank)
+       VALUES ($1, $2, $3, $4, COALESCE(
+         (SELECT emoji_rank FROM reactions WHERE message_id = $1 AND emoji = $3 LIMIT 1),
+         (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = $1)))
+       ON CONFLICT (message_id, emoji, user_id) DO NOTHING`,
+      [messageId, userId, emoji, at],
+    );
+    return added.rowCount === 1;
+  });
+}
+
+export async function removeReaction(
+  db: Queryable,
+  messageId: string,
+  userId: string,
+  emoji: string,
+): Promise<boolean> {
+  const removed = await db.query(
+    'DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3',
+    [messageId, userId, emoji],
+  );
+  return removed.rowCount === 1;
+}
+
+export async function reactionsFor(
+  db: Queryable,
+  messageIds: readonly string[],
+): Promise<Map<string, Reaction[]>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await db.query<ReactionRow>(
+    `SELECT message_id, emoji, user_id FROM reactions
+     WHERE message_id = ANY($1::text[]) ORDER BY emoji_rank, id`,
+    [messageIds],
+  );
+  return aggregateReactions(rows.rows);
+}
+
+async function hydrate(db: Queryable, row: MessageRow): Promise<Message> {
+  return toMessage(row, (await reactionsFor(db, [row.id])).get(row.id) ?? []);
+}

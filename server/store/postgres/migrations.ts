@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { inTransaction } from './pool';
+
+/**
+ * Versioned, append-only: a released migration is never edited, a new one is added. The same
+ * schema as the SQLite store's, in PostgreSQL's types: ids compare byte-wise (COLLATE "C", as in
+ * SQLite) so that ties ordered by id come out the same; seqs are BIGINT; times are TIMESTAMPTZ.
+ */
+export const postgresMigrations: readonly { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'rooms, members, users, messages',
+    sql: `
+      CREATE TABLE users (
+        user_id   TEXT COLLATE "C" PRIMARY KEY,
+        username  TEXT NOT NULL,
+        last_seen TIMESTAMPTZ
+      );
+      CREATE TABLE rooms (
+        id          TEXT COLLATE "C" PRIMARY KEY,
+        name        TEXT NOT NULL,
+        description TEXT,
+        is_private  BOOLEAN NOT NULL,
+        created_by  TEXT COLLATE "C" NOT NULL,
+        created_at  TIMESTAMPTZ NOT NULL,
+        -- The room's last message seq: each insert takes the next one under this row's lock.
+        last_seq    BIGINT NOT NULL DEFAULT 0
+      );
+      CREATE TABLE room_members (
+        room_id       TEXT COLLATE "C" NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        user_id       TEXT COLLATE "C" NOT NULL,
+        role          TEXT NOT NULL CHECK (role IN ('owner', 'member')),
+        joined_at     TIMESTAMPTZ NOT NULL,
+        last_read_seq BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_members_by_user ON room_members (user_id);
+      CREATE TABLE messages (
+        id           TEXT COLLATE "C" PRIMARY KEY,
+        room_id      TEXT COLLATE "C" NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        seq          BIGINT NOT NULL,
+        user_id      TEXT COLLATE "C" NOT NULL,
+        username     TEXT NOT NULL,
+        content      TEXT NOT NULL,
+        message_type TEXT NOT NULL CHECK (message_type IN ('text', 'image', 'file')),
+        parent_id    TEXT COLLATE "C" REFERENCES messages(id),
+        reply_count  INTEGER NOT NULL DEFAULT 0,
+        client_id    TEXT COLLATE "C",
+        created_at   TIMESTAMPTZ NOT NULL,
+        edited_at    TIMESTAMPTZ,
+        deleted      BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE UNIQUE INDEX messages_by_room_seq ON messages (room_id, seq);
+      CREATE INDEX messages_by_thread ON messages (parent_id, seq) WHERE parent_id IS NOT NULL;
+      CREATE UNIQUE INDEX messages_by_client_id ON messages (room_id, user_id, client_id)
+        WHERE client_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 2,
+    name: 'reactions',
+    sql: `
+      CREATE TABLE reactions (
+        id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        message_id TEXT COLLATE "C" NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        user_id    TEXT COLLATE "C" NOT NULL,
+        emoji      TEXT NOT NULL,
+        -- The emoji's place on its message: set when the emoji is first used there, kept while
+        -- anyone still uses it, so chips do not jump when their first user takes theirs back.
+        emoji_rank INTEGER NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (message_id, emoji, user_id)
+      );
+    `,
+  },
+];
+
+/**
+ * Applies the migrations this schema has not seen yet, all in one transaction (PostgreSQL's DDL is
+ * transactional: a failed migration leaves nothing behind). A transaction-scoped advisory lock,
+ * keyed by the schema, makes nodes that start together take turns: the first applies, the others
+ * then find every version recorded. Other schemas in the same database migrate independently.
+ */
+export async function migrate(pool: pg.Pool): Promise<void> {
+  await inTransaction(pool, async (tx) => {
+    await tx.query(
+      `SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext(current_schema()))`,
+    );
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )`);
+    const applied = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+    const done = new Set(applied.rows.map((r) => r.version));
+    for (const m of postgresMigrations) {
+      if (done.has(m.version)) continue;
+      await tx.query(m.sql);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+    }
+  });
+}

@@ -1,0 +1,252 @@
+import type pg from 'pg';
+import type { HistoryPage, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import type {
+  ChatStore,
+  HistoryQuery,
+  InsertedMessage,
+  NewMember,
+  NewMessage,
+  NewRoom,
+  ReadPosition,
+  RemovedMember,
+  StoredMember,
+  StoredUser,
+} from '../types';
+import * as messages from './messages';
+import { migrate } from './migrations';
+import { createPool, inTransaction, type PoolOptions, type Queryable } from './pool';
+import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
+
+/**
+ * The networked store: PostgreSQL through a connection pool, for several nodes sharing one
+ * database. Same semantics as the SQLite store (one test suite runs against both); where SQLite
+ * serialises whole transactions, this one takes row locks: the room's row for seqs and ownership,
+ * the message's row for reaction ranks. The schema is the first one on the connection's
+ * search_path (`public` unless the URL says `?options=-c search_path=...`).
+ */
+export class PostgresStore implements ChatStore {
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, and applies pending migrations before the first query; rejects when it cannot. */
+  static async open(url: string, options: PoolOptions): Promise<PostgresStore> {
+    const pool = createPool(url, options);
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    return new PostgresStore(pool);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    this.closing ??= this.pool.end();
+    return this.closing;
+  }
+
+  async rememberUser(user: { id: string; name: string }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO users (user_id, username) VALUES ($1, $2)
+       ON CONFLICT (user_id) DO UPDATE SET username = excluded.username
+       WHERE users.username IS DISTINCT FROM excluded.username`,
+      [user.id, user.name],
+    );
+  }
+
+  async setLastSeen(userId: string, at: string): Promise<void> {
+    await this.pool.query('UPDATE users SET last_seen = $1 WHERE user_id = $2', [at, userId]);
+  }
+
+  async getUsers(userIds: readonly string[]): Promise<StoredUser[]> {
+    const found = await this.pool.query<StoredUser>(
+      'SELECT user_id, username, last_seen FROM users WHERE user_id = ANY($1::text[])',
+      [userIds],
+    );
+    return found.rows;
+  }
+
+  async usersSharingRoomWith(viewerId: string, userIds: readonly string[]): Promise<string[]> {
+    const found = await this.pool.query<{ user_id: string }>(
+      `SELECT DISTINCT other.user_id FROM room_members mine
+       JOIN room_members other ON other.room_id = mine.room_id
+       WHERE mine.user_id = $1 AND other.user_id = ANY($2::text[])`,
+      [viewerId, userIds],
+    );
+    return found.rows.map((r) => r.user_id);
+  }
+
+  async createRoom(room: NewRoom, members: NewMember[]): Promise<void> {
+    await inTransaction(this.pool, async (tx) => {
+      await tx.query(
+        `INSERT INTO rooms (id, name, description, is_private, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [room.id, room.name, room.description, room.is_private, room.created_by, room.created_at],
+      );
+      await insertMembers(tx, room.id, members);
+    });
+  }
+
+  async getRoom(roomId: string, viewerId: string): Promise<Room | null> {
+    const found = await this.pool.query<RoomRow>(`${ROOM_SELECT} WHERE r.id = $2`, [viewerId, roomId]);
+    const row = found.rows[0];
+    return row ? toRoom(row) : null;
+  }
+
+  async listRooms(viewerId: string): Promise<Room[]> {
+    const found = await this.pool.query<RoomRow>(
+      `${ROOM_SELECT} WHERE NOT r.is_private OR v.user_id IS NOT NULL ORDER BY r.created_at, r.id`,
+      [viewerId],
+    );
+    return found.rows.map(toRoom);
+  }
+
+  async listMembers(roomId: string): Promise<StoredMember[]> {
+    const found = await this.pool.query<StoredMember>(
+      `${MEMBER_SELECT} WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id`,
+      [roomId],
+    );
+    return found.rows;
+  }
+
+  async getMember(roomId: string, userId: string): Promise<StoredMember | null> {
+    const found = await this.pool.query<StoredMember>(
+      `${MEMBER_SELECT} WHERE m.room_id = $1 AND m.user_id = $2`,
+      [roomId, userId],
+    );
+    return found.rows[0] ?? null;
+  }
+
+  async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
+    return insertMembers(this.pool, roomId, members);
+  }
+
+  async removeMember(roomId: string, userId: string): Promise<RemovedMember> {
+    return inTransaction(this.pool, async (tx): Promise<RemovedMember> => {
+      // Leaves of one room take turns, so two owners leaving at once cannot both see the other
+      // as the remaining owner and leave the room without one.
+      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE', [roomId]);
+      const deleted = await tx.query<{ role: string }>(
+        'DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role',
+        [roomId, userId],
+      );
+      const role = deleted.rows[0]?.role;
+      if (role === undefined) return { removed: false, newOwnerId: null };
+      if (role !== 'owner') return { removed: true, newOwnerId: null };
+      const heir = await tx.query<{ user_id: string }>(
+        `UPDATE room_members SET role = 'owner'
+         WHERE room_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM room_members o WHERE o.room_id = $1 AND o.role = 'owner')
+         AND user_id = (
+           SELECT user_id FROM room_members WHERE room_id = $1 ORDER BY joined_at, user_id LIMIT 1)
+         RETURNING user_id`,
+        [roomId],
+      );
+      return { removed: true, newOwnerId: heir.rows[0]?.user_id ?? null };
+    });
+  }
+
+  async roomIdsOf(userId: string): Promise<string[]> {
+    const found = await this.pool.query<{ room_id: string }>(
+      'SELECT room_id FROM room_members WHERE user_id = $1',
+      [userId],
+    );
+    return found.rows.map((r) => r.room_id);
+  }
+
+  async memberReadPositions(roomId: string): Promise<{ user_id: string; last_read_seq: number }[]> {
+    const found = await this.pool.query<{ user_id: string; last_read_seq: number }>(
+      'SELECT user_id, last_read_seq FROM room_members WHERE room_id = $1',
+      [roomId],
+    );
+    return found.rows;
+  }
+
+  async markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null> {
+    // One statement: under concurrent reads its condition is rechecked against the latest
+    // position, so the position only ever moves forward.
+    const moved = await this.pool.query<{ last_read_seq: number; last_seq: number }>(
+      `UPDATE room_members m SET last_read_seq = LEAST($3::bigint, r.last_seq)
+       FROM rooms r
+       WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
+         AND LEAST($3::bigint, r.last_seq) > m.last_read_seq
+       RETURNING m.last_read_seq, r.last_seq`,
+      [roomId, userId, seq],
+    );
+    const row = moved.rows[0];
+    if (row) return { last_read_seq: row.last_read_seq, last_message_seq: row.last_seq, changed: true };
+    const current = await this.pool.query<{ last_read_seq: number; last_seq: number }>(
+      `SELECT m.last_read_seq, r.last_seq FROM room_members m JOIN rooms r ON r.id = m.room_id
+       WHERE m.room_id = $1 AND m.user_id = $2`,
+      [roomId, userId],
+    );
+    const now = current.rows[0];
+    return now ? { last_read_seq: now.last_read_seq, last_message_seq: now.last_seq, changed: false } : null;
+  }
+
+  insertMessage(message: NewMessage): Promise<InsertedMessage> {
+    return messages.insertMessage(this.pool, message);
+  }
+
+  getMessage(messageId: string): Promise<Message | null> {
+    return messages.getMessage(this.pool, messageId);
+  }
+
+  listMessages(query: HistoryQuery): Promise<HistoryPage> {
+    return messages.listMessages(this.pool, query);
+  }
+
+  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
+    return messages.editMessage(this.pool, messageId, content, editedAt);
+  }
+
+  deleteMessage(messageId: string): Promise<Message | null> {
+    return messages.deleteMessage(this.pool, messageId);
+  }
+
+  addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean> {
+    return messages.addReaction(this.pool, messageId, userId, emoji, at);
+  }
+
+  removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
+    return messages.removeReaction(this.pool, messageId, userId, emoji);
+  }
+
+  async reactionsOf(messageId: string): Promise<Reaction[]> {
+    return (await messages.reactionsFor(this.pool, [messageId])).get(messageId) ?? [];
+  }
+}
+
+/**
+ * Adds the users who are not members yet, read position at the room's last seq, in one statement;
+ * answers those added, in the order given (a user listed twice counts once, as first listed).
+ */
+async function insertMembers(db: Queryable, roomId: string, members: NewMember[]): Promise<StoredMember[]> {
+  const firsts: NewMember[] = [];
+  const seen = new Set<string>();
+  for (const m of members) {
+    if (seen.has(m.user_id)) continue;
+    seen.add(m.user_id);
+    firsts.push(m);
+  }
+  if (firsts.length === 0) return [];
+  const added = await db.query<StoredMember>(
+    `WITH added AS (
+       INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_seq)
+       SELECT r.id, n.user_id, n.role, n.joined_at, r.last_seq
+       FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS n(user_id, role, joined_at)
+       JOIN rooms r ON r.id = $1
+       ON CONFLICT (room_id, user_id) DO NOTHING
+       RETURNING user_id, role, joined_at)
+     SELECT a.user_id, COALESCE(u.username, a.user_id) AS username, a.role, a.joined_at
+     FROM added a LEFT JOIN users u ON u.user_id = a.user_id`,
+    [roomId, firsts.map((m) => m.user_id), firsts.map((m) => m.role), firsts.map((m) => m.joined_at)],
+  );
+  const order = new Map(firsts.map((m, i) => [m.user_id, i]));
+  return added.rows.sort((a, b) => (order.get(a.user_id) ?? 0) - (order.get(b.user_id) ?? 0));
+}

@@ -1,0 +1,67 @@
+/**
+ * Type-level test of the typed client, checked by `npm run typecheck` (never run): code written
+ * against `chat-service/shared/client` compiles, and wrong events, payloads and listener types do
+ * not (each @ts-expect-error must find an error, or tsc fails).
+ */
+import type { ChatError, Message, RoomDetail } from 'chat-service/shared';
+import { createChatClient, type ChatClient } from 'chat-service/shared/client';
+
+export async function exampleClient(url: string, fetchToken: () => Promise<string>): Promise<ChatClient> {
+  const client = createChatClient({ url, token: fetchToken, ackTimeoutMs: 5000 });
+
+  // Listener payloads are the contract's types.
+  const off = client.on('message:new', (message) => {
+    const seq: number = message.seq;
+    const parent: string | null = message.parent_id;
+    void [seq, parent];
+  });
+  off();
+  client.on('message:deleted', ({ room_id, message_id, seq }) => void [room_id, message_id, seq]);
+  client.on('typing:update', ({ typing_users }) => void typing_users.map((u) => u.username));
+  client.on('disconnected', (reason: string) => void reason);
+  client.on('error', (error: Error) => void (error as ChatError).code);
+  client.on('caught-up', () => undefined);
+  const onUpdate = (message: Message): void => void message.content;
+  client.on('message:updated', onUpdate);
+  client.off('message:updated', onUpdate);
+
+  // Requests resolve with the ack's data.
+  const room: RoomDetail = await client.createRoom({ name: 'general' });
+  const sent: Message = await client.sendMessage({ room_id: room.id, content: 'hi', client_id: 'c1' });
+  const page = await client.history({ room_id: room.id, after_seq: sent.seq });
+  const more: boolean = page.has_more;
+  const same: RoomDetail = await client.request('room:get', { room_id: room.id });
+  const unread: number = (await client.markRead(room.id, sent.seq)).unread_count;
+  void [more, same, unread];
+  await client.follow(room.id, 0);
+  const last: number | undefined = client.lastSeq(room.id);
+  void last;
+
+  // @ts-expect-error -- no such server or client event
+  client.on('message:created', () => undefined);
+  // @ts-expect-error -- a deletion carries ids and seq, not content
+  client.on('message:deleted', (payload) => void payload.content);
+  // @ts-expect-error -- a message listener does not take a room
+  client.on('message:new', (room: RoomDetail) => void room.members);
+  // @ts-expect-error -- 'caught-up' passes nothing, so a listener needing an argument does not fit
+  client.on('caught-up', (count: number) => void count);
+  // @ts-expect-error -- 'error' passes an Error, not a string
+  client.on('error', (message: string) => void message.trim());
+  // @ts-expect-error -- content is required
+  await client.sendMessage({ room_id: room.id });
+  // @ts-expect-error -- message_type is one of text | image | file
+  await client.sendMessage({ room_id: room.id, content: 'x', message_type: 'video' });
+  // @ts-expect-error -- is_private is a boolean
+  await client.createRoom({ name: 'x', is_private: 'yes' });
+  // @ts-expect-error -- no such client event
+  await client.request('room:destroy', { room_id: room.id });
+  // @ts-expect-error -- room:get takes a room_id
+  await client.request('room:get', { id: room.id });
+  // @ts-expect-error -- user ids are a list
+  await client.invite(room.id, 'bob');
+  // @ts-expect-error -- the ack of message:send is a Message, not a room
+  const wrong: RoomDetail = await client.sendMessage({ room_id: room.id, content: 'x' });
+  void wrong;
+
+  return client;
+}
