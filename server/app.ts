@@ -40,7 +40,7 @@ export interface ChatApp {
 
 /** Wires the layers together; tests build one with their own config. */
 export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
-  const store = await openStore(config.storage);
+  const store = await openStore(config.storage, logger);
   const shared = await openSharedState(config, logger, { keyPrefix: config.redisKeyPrefix }).catch(
     async (err: unknown) => {
       await store.close();

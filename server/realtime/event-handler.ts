@@ -62,7 +62,10 @@ function bindEvent<E extends ClientEventName>(
   const handler = handlers[name] as EventHandler<E>;
   const schema = events[name].payload;
   const actor = socket.data.actor;
-  const listener = async (...args: unknown[]): Promise<void> => {
+  // One socket's sends are stored in the order it emitted them (a client that fires several
+  // without awaiting expects their seqs in that order); other events may overlap.
+  let previousSend: Promise<void> = Promise.resolve();
+  const handle = async (...args: unknown[]): Promise<void> => {
     const { payload, ack } = splitArgs(args);
     const started = performance.now();
     if (hasExpired(actor)) {
@@ -85,6 +88,11 @@ function bindEvent<E extends ClientEventName>(
       observer.eventHandled(name, wire.body.code, seconds(started));
     }
   };
+  const listener =
+    name === 'message:send'
+      ? (...args: unknown[]): Promise<void> =>
+          (previousSend = previousSend.then(() => handle(...args)).catch(() => undefined))
+      : handle;
   // The listener accepts anything a client may send (it validates), so it fits every event's signature.
   socket.on(name, listener as never);
 }

@@ -3,7 +3,7 @@ import type { MessageType } from '../../shared/schemas/primitives';
 
 /**
  * The one storage interface. Every method is asynchronous so that network databases and batched
- * commits fit behind it without touching callers. Implementations: ./sqlite (more to come), all
+ * commits fit behind it without touching callers. Implementations: ./sqlite and ./postgres, all
  * run through the same test suite (tests/store).
  */
 export interface ChatStore {

@@ -7,6 +7,7 @@ import {
   isHttpUrl,
   messageTypeSchema,
   seqSchema,
+  textSchema,
   userIdSchema,
 } from './primitives';
 
@@ -15,10 +16,10 @@ import {
  * configuration, clients use the defaults (see `payloads` in ./events). Unknown keys are refused.
  */
 export function createPayloadSchemas(limits: Limits) {
-  const content = z.string().trim().min(1, 'must not be empty').max(limits.contentMax);
-  const roomName = z.string().trim().min(1, 'must not be empty').max(limits.roomNameMax);
-  const description = z.string().trim().max(limits.descriptionMax);
-  const clientId = z.string().min(1).max(limits.clientIdMax);
+  const content = textSchema().trim().min(1, 'must not be empty').max(limits.contentMax);
+  const roomName = textSchema().trim().min(1, 'must not be empty').max(limits.roomNameMax);
+  const description = textSchema().trim().max(limits.descriptionMax);
+  const clientId = textSchema().min(1).max(limits.clientIdMax);
   const historyLimit = z.number().int().min(1).max(limits.historyMax);
   const cursor = z.number().int().nonnegative();
 

@@ -5,7 +5,14 @@ export const userIdSchema = z
   .string()
   .regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : @ -');
 
-export const displayNameSchema = z.string().trim().min(1).max(DISPLAY_NAME_MAX);
+/**
+ * A string of user text. U+0000 is refused: PostgreSQL cannot store it, and no chat text needs it,
+ * so every store gets the same answer (VALIDATION_ERROR) instead of one storing it and one failing.
+ */
+export const textSchema = (): z.ZodString =>
+  z.string().refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+
+export const displayNameSchema = textSchema().trim().min(1).max(DISPLAY_NAME_MAX);
 
 /** Room and message ids are nanoids; anything else can never name a stored object. */
 export const entityIdSchema = z
@@ -38,5 +45,5 @@ export function isEmoji(value: string): boolean {
 }
 
 export function emojiSchema(maxLength: number) {
-  return z.string().min(1).max(maxLength).refine(isEmoji, 'must be one emoji or a :short_code:');
+  return textSchema().min(1).max(maxLength).refine(isEmoji, 'must be one emoji or a :short_code:');
 }

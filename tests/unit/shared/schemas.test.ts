@@ -59,3 +59,30 @@ describe('HTTP history query', () => {
     }
   });
 });
+
+describe('user text refuses U+0000 (PostgreSQL cannot store it), naming the field', () => {
+  const p = createPayloadSchemas(DEFAULT_LIMITS);
+
+  it.each<
+    [
+      string,
+      { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[] }[] } } },
+      object,
+      string,
+    ]
+  >([
+    ['content', p.messageSend, { room_id: 'r1', content: 'a\u0000b' }, 'content'],
+    ['client_id', p.messageSend, { room_id: 'r1', content: 'ok', client_id: 'c\u0000' }, 'client_id'],
+    ['room name', p.roomCreate, { name: 'gen\u0000eral' }, 'name'],
+    ['description', p.roomCreate, { name: 'general', description: '\u0000' }, 'description'],
+    ['edited content', p.messageEdit, { message_id: 'm1', content: '\u0000x' }, 'content'],
+  ])('%s', (_what, schema, payload, field) => {
+    const result = schema.safeParse(payload);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.path.join('.'))).toContain(field);
+  });
+
+  it('still accepts tabs and line breaks', () => {
+    expect(p.messageSend.safeParse({ room_id: 'r1', content: 'tab\there, line\nbreak' }).success).toBe(true);
+  });
+});
