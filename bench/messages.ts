@@ -63,7 +63,10 @@ async function main(): Promise<void> {
     PORT: '0',
     LOG_LEVEL: 'silent',
     JWT_SECRET: SECRET,
-    DATABASE_URL: `sqlite:${path.join(dir, 'chat.db')}`,
+    // BENCH_DATABASE_URL=postgres://… and BENCH_REDIS_URL=redis://… measure a scale-out node.
+    DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${path.join(dir, 'chat.db')}`,
+    REDIS_URL: process.env.BENCH_REDIS_URL ?? '',
+    REDIS_KEY_PREFIX: `bench-${process.pid}:`,
     RATE_LIMIT_MESSAGES_PER_SECOND: '1000000',
   });
   const app = await createApp(config);

@@ -69,7 +69,8 @@ export class MessageService {
       ]);
     }
     const edited = await store.editMessage(message.id, content, this.deps.now().toISOString());
-    if (!edited) throw notFound('message', 'message_id');
+    // Messages are never removed, only turned into tombstones: no row means a delete won the race.
+    if (!edited) throw new ChatError('CONFLICT', 'the message is deleted');
     notifier.toRoom(room.id, 'message:updated', edited);
     return edited;
   }

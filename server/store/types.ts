@@ -47,7 +47,10 @@ export interface ChatStore {
   insertMessage(message: NewMessage): Promise<InsertedMessage>;
   getMessage(messageId: string): Promise<Message | null>;
   listMessages(query: HistoryQuery): Promise<HistoryPage>;
-  /** Replaces the content and sets edited_at; null when the message does not exist. */
+  /**
+   * Replaces the content and sets edited_at; null when the message does not exist or is deleted
+   * (checked in the same statement, so an edit racing a delete cannot revive a tombstone).
+   */
   editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null>;
   /**
    * Turns the message into its tombstone (content "", deleted, reactions gone; id, seq, thread

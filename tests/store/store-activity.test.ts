@@ -328,6 +328,14 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       expect(await store.getMessage('no-such-message')).toBeNull();
     });
 
+    it('answers null for a deleted message and leaves its tombstone empty (an edit racing a delete)', async () => {
+      const original = await post('r1', 'alice');
+      const tombstone = await store.deleteMessage(original.id);
+      expect(await store.editMessage(original.id, 'revived?', at(10))).toBeNull();
+      expect(await store.getMessage(original.id)).toStrictEqual(tombstone);
+      expect(tombstone).toMatchObject({ deleted: true, content: '', edited_at: null });
+    });
+
     it('keeps the edit across a close and reopen', async () => {
       const original = await post('r1', 'alice');
       const edited = await store.editMessage(original.id, 'kept', at(10));

@@ -124,11 +124,10 @@ export async function editMessage(
   editedAt: string,
 ): Promise<Message | null> {
   const row = (
-    await db.query<MessageRow>('UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 RETURNING *', [
-      content,
-      editedAt,
-      messageId,
-    ])
+    await db.query<MessageRow>(
+      'UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND NOT deleted RETURNING *',
+      [content, editedAt, messageId],
+    )
   ).rows[0];
   return row ? hydrate(db, row) : null;
 }

@@ -159,7 +159,7 @@ export class SqliteStore implements ChatStore {
         'UPDATE room_members SET last_read_seq = ? WHERE room_id = ? AND user_id = ?',
       ),
       editMessage: db.prepare<[string, string, string], MessageRow>(
-        'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? RETURNING *',
+        'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0 RETURNING *',
       ),
       deleteMessage: db.prepare<[string], MessageRow>(
         `UPDATE messages SET content = '', deleted = 1 WHERE id = ? RETURNING *`,
