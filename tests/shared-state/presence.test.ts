@@ -116,6 +116,25 @@ describe('presence across nodes (Redis)', () => {
     expect(await a.disconnected('alice')).toBe(true);
   });
 
+  it('a node reaped while alive, then joined by a user before its next heartbeat, restores everyone', async () => {
+    const a = await harness.presence();
+    const b = await harness.presence();
+    const announcedByA = changesOf(a);
+    await a.connected('alice');
+    // A stalls past its heartbeat lifetime and B reaps it: alice is counted offline.
+    const client = await harness.client();
+    await client.del(presenceKeys(harness.prefix).alive(a.nodeId));
+    await b.sweepNow();
+    expect(await b.onlineAmong(['alice'])).toEqual(new Set());
+    // A user connects on A before its heartbeat, which puts A back among the nodes.
+    expect(await a.connected('bob')).toBe(true);
+    await a.heartbeatNow();
+    expect(announcedByA).toEqual([[['alice'], 'online']]);
+    expect(await b.onlineAmong(['alice', 'bob'])).toEqual(new Set(['alice', 'bob']));
+    expect(await a.disconnected('alice')).toBe(true);
+    expect(await b.onlineAmong(['alice', 'bob'])).toEqual(new Set(['bob']));
+  });
+
   describe('through an outage', () => {
     let proxy: TcpProxy;
     beforeEach(async () => {

@@ -49,11 +49,18 @@ return total
   z.number(),
 );
 
-/** KEYS: nodes, alive. ARGV: node id, heartbeat lifetime (ms). Returns 1 when the node was not registered. */
+/**
+ * KEYS: nodes, alive. ARGV: node id, heartbeat lifetime (ms). Returns 1 when the heartbeat key had
+ * lapsed. That is the sign to trust, not the SADD: REAP only takes a node whose key has lapsed, and
+ * only the node itself sets it, so any reap since the last heartbeat shows here, even when a CONNECT
+ * on the node has put it back in the set meanwhile. A lapse without a reap costs a needless reconcile.
+ */
 export const HEARTBEAT = new LuaScript(
   `
+local lapsed = 1 - redis.call('EXISTS', KEYS[2])
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-return redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[1], ARGV[1])
+return lapsed
 `,
   z.number(),
 );

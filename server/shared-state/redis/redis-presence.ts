@@ -114,6 +114,11 @@ export class RedisPresence implements PresenceTracker {
     return this.sweeper.tick();
   }
 
+  /** Runs one heartbeat now (tests use it instead of waiting for the timer). */
+  heartbeatNow(): Promise<void> {
+    return this.heartbeat.tick();
+  }
+
   /** A failed write leaves Redis behind this node's own counts: the next heartbeat reconciles. */
   private async write<T>(command: () => Promise<T>): Promise<T> {
     try {
@@ -125,13 +130,14 @@ export class RedisPresence implements PresenceTracker {
   }
 
   private async beat(): Promise<void> {
-    const added = await HEARTBEAT.run(
+    const lapsed = await HEARTBEAT.run(
       this.client,
       [this.keys.nodes, this.keys.alive(this.nodeId)],
       [this.nodeId, Math.floor((this.ttlMs * 2) / 3)],
     );
-    // Registered before, yet absent now: another node took this one for dead and reaped it.
-    if (added === 1 && this.registered) this.stale = true;
+    // The heartbeat lapsed since the last one: another node may have taken this one for dead and
+    // reaped its record (a CONNECT meanwhile re-adds the node to the set, so set membership can't tell).
+    if (lapsed === 1 && this.registered) this.stale = true;
     this.registered = true;
     if (this.stale) await this.reconcile();
   }
