@@ -8,6 +8,7 @@ import { Listeners } from './listeners';
 import { openSocket } from './open-socket';
 import { RoomFollowers } from './room-followers';
 import { sendRequest } from './requests';
+import { tokenSubject } from './token-subject';
 
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
 
@@ -22,7 +23,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   /** Errors not to report: already reported, or caused by a connection that has since dropped. */
   const quiet = new WeakSet<object>();
 
-  const socket = openSocket(options, (error) => listeners.emit('error', asError(error)));
+  /** The client's own user, from the token of the latest handshake; undefined if it is not a JWT. */
+  let ownUserId: string | undefined;
+
+  const socket = openSocket(
+    options,
+    (error) => listeners.emit('error', asError(error)),
+    (token) => (ownUserId = tokenSubject(token)),
+  );
 
   const request = <E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<AckData<E>> => {
     if (closed) {
@@ -86,7 +94,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   socket.on('typing:update', (typing) => listeners.emit('typing:update', typing));
   socket.on('reaction:updated', (reactions) => listeners.emit('reaction:updated', reactions));
   socket.on('room:user_joined', (joined) => listeners.emit('room:user_joined', joined));
-  socket.on('room:user_left', (left) => listeners.emit('room:user_left', left));
+  socket.on('room:user_left', (left) => {
+    // Left from another tab or device: this client no longer reads the room, so no catch-up either.
+    if (left.user_id === ownUserId) followers.unfollow(left.room_id);
+    listeners.emit('room:user_left', left);
+  });
   socket.on('room:updated', (room) => listeners.emit('room:updated', room));
   socket.on('presence:update', (presence) => listeners.emit('presence:update', presence));
   socket.on('receipt:updated', (receipt) => listeners.emit('receipt:updated', receipt));

@@ -3,15 +3,23 @@ import type { ChatClientOptions } from './chat-client';
 import type { ChatSocket } from './requests';
 
 /**
- * The client's socket on `${url}/chat`. `onTokenFailure` hears a token function that failed; the
- * handshake then goes without a token, and the server refuses it with UNAUTHORIZED.
+ * The client's socket on `${url}/chat`. `onToken` hears each token a handshake carries;
+ * `onTokenFailure` hears a token function that failed: the handshake then goes without a token,
+ * and the server refuses it with UNAUTHORIZED.
  */
-export function openSocket(options: ChatClientOptions, onTokenFailure: (error: unknown) => void): ChatSocket {
+export function openSocket(
+  options: ChatClientOptions,
+  onTokenFailure: (error: unknown) => void,
+  onToken: (token: string) => void = () => undefined,
+): ChatSocket {
   return io(`${options.url.replace(/\/+$/, '')}/chat`, {
     // A function, so that every (re)connection asks for a token: an expired one is replaced.
     auth: (send) => {
       resolveToken(options.token).then(
-        (token) => send({ token }),
+        (token) => {
+          onToken(token);
+          send({ token });
+        },
         (error: unknown) => {
           onTokenFailure(error);
           send({});

@@ -458,6 +458,41 @@ describe('chat client (shared/client)', () => {
       await alice.leaveRoom(roomId);
       expect(alice.lastSeq(roomId)).toBeUndefined();
     });
+
+    it('stops following a room its user leaves from another tab: no catch-up of it after reconnecting', async () => {
+      const alice = await connected('alice');
+      const { bob, roomId } = await roomWithReader(alice);
+      const received = record(alice, 'message:new');
+
+      // Someone else leaving changes nothing.
+      const carol = await server.connect(await server.token('carol', 'Carol'));
+      okData(await carol.emitWithAck('room:join', { room_id: roomId }));
+      const carolLeft = nextEvent(alice, 'room:user_left');
+      okData(await carol.emitWithAck('room:leave', { room_id: roomId }));
+      expect(await carolLeft).toMatchObject({ room_id: roomId, user_id: 'carol' });
+      expect(alice.lastSeq(roomId)).toBe(0);
+
+      const otherTab = await server.connect(await server.token('alice', 'Alice'));
+      const aliceLeft = nextEvent(alice, 'room:user_left');
+      okData(await otherTab.emitWithAck('room:leave', { room_id: roomId }));
+      expect(await aliceLeft).toMatchObject({ room_id: roomId, user_id: 'alice' });
+      expect(alice.lastSeq(roomId)).toBeUndefined();
+
+      // The room is public, so its history stays readable: only unfollowing keeps it out.
+      alice.socket.io.reconnection(false);
+      const down = nextEvent(alice, 'disconnected');
+      alice.socket.io.engine.close();
+      await down;
+      await send(bob, { room_id: roomId, content: 'after alice left' });
+      const historyCalls = outgoingHistory(alice);
+      alice.socket.io.reconnection(true);
+      const caughtUp = nextEvent(alice, 'caught-up');
+      alice.connect();
+      await caughtUp;
+      await alice.listRooms(); // a round trip: anything fetched and delivered would be here by now
+      expect(historyCalls).toEqual([]);
+      expect(received.seen).toEqual([]);
+    });
   });
 });
 

@@ -8,7 +8,7 @@ import {
 } from '../../shared/schemas/plain-ws';
 import { okData, record, waitFor } from '../helpers/events';
 import { connectUsers, mintTokens } from '../helpers/fixtures';
-import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
+import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
 
 /**
  * The seed's plain WebSocket endpoint `/ws/{room_id}`: JSON frames over the same services as
@@ -400,6 +400,35 @@ describe('plain WebSocket /ws/{room_id}', () => {
     expect(left.status).toBe(204);
     expect((await bob.next('user_left')).data).toMatchObject({ room_id: general, user_id: 'bob' });
     expect(await bob.closed).toEqual({ code: 4403, reason: 'left the room' });
+  });
+
+  it('closes with 4403 a connection whose user left the room while the upgrade was being admitted', async () => {
+    const secret = okData(
+      await sockets.alice.emitWithAck('room:create', { name: 'secret', is_private: true }),
+    ).id;
+    okData(await sockets.alice.emitWithAck('room:invite', { room_id: secret, user_ids: ['bob'] }));
+    // The join on connect reads the members last; bob's leave over HTTP lands right then, after the
+    // join checked his membership and before the connection is in the hub the leave closes.
+    const { store } = server.app;
+    const listMembers = store.listMembers.bind(store);
+    let leave: Promise<HttpResult> | undefined;
+    store.listMembers = async (roomId) => {
+      leave ??= server.http('POST', `/api/rooms/${secret}/leave`, { token: tokens.bob });
+      expect((await leave).status).toBe(204);
+      return listMembers(roomId);
+    };
+    const bob = await connectTo(secret, tokens.bob);
+    store.listMembers = listMembers;
+    expect(leave).toBeDefined();
+
+    const closed = await Promise.race([
+      bob.closed,
+      new Promise((resolve) => setTimeout(() => resolve('still open'), TIMEOUT_MS).unref()),
+    ]);
+    expect(closed).toEqual({ code: 4403, reason: 'left the room' });
+    okData(await sockets.alice.emitWithAck('message:send', { room_id: secret, content: 'not for bob' }));
+    expect(bob.pending('message')).toEqual([]);
+    expect((await roomAs('alice', secret)).members.map((m) => m.user_id)).toEqual(['alice']);
   });
 
   it('refuses upgrades on paths nobody serves with 404 instead of leaving them hanging', async () => {

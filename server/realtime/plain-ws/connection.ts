@@ -6,6 +6,11 @@ import type { Actor } from '../../domain/actor';
 export class PlainWsConnection {
   /** Cleared at each heartbeat, set again by the client's pong. */
   private alive = true;
+  /**
+   * Frames held back until the user's membership is confirmed after the connection joined the hub
+   * (`release`); null once it is. Until then nothing of the room may reach a user who just left it.
+   */
+  private held: string[] | null = [];
 
   constructor(
     readonly ws: WebSocket,
@@ -19,7 +24,15 @@ export class PlainWsConnection {
 
   /** Sends an encoded frame; a connection that is already closing gets nothing more. */
   sendText(text: string): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+    if (this.held) this.held.push(text);
+    else if (this.ws.readyState === WebSocket.OPEN) this.ws.send(text);
+  }
+
+  /** Membership confirmed: the frames held so far go out, in order, and later ones directly. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const text of held) this.sendText(text);
   }
 
   send(frame: PlainWsServerFrame): void {

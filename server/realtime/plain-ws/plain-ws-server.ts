@@ -21,6 +21,7 @@ const HEARTBEAT_MS = 30_000;
 /** setTimeout's ceiling; tokens that live longer are checked on each frame instead. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const GOING_AWAY = 1001;
+const INTERNAL_ERROR = 1011;
 
 /** What the endpoint reports: every frame it answers and how many connections are live. */
 export interface PlainWsMetrics extends EventObserver {
@@ -88,6 +89,7 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     hub.add(connection);
     logger.info('plain websocket connected', { user_id: actor.id, room_id: roomId });
     serveFrames(connection, frameDeps);
+    void confirmMembership(connection);
     // A plain WebSocket counts for presence exactly like a socket.
     const online = track(services.presence.connected(actor), actor.id);
     const expiry = closeAtExpiry(connection);
@@ -101,6 +103,25 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
         actor.id,
       );
     });
+  };
+
+  /**
+   * A leave that finished between the join in `admit` and `hub.add` closed nothing (the hub did not
+   * hold this connection yet), so membership is read again now that any later leave reaches it.
+   * Frames stay held until then; a user who is no longer a member is closed as a leave would.
+   */
+  const confirmMembership = async (connection: PlainWsConnection): Promise<void> => {
+    try {
+      const room = await services.rooms.get(connection.actor, connection.roomId);
+      if (room.is_member) connection.release();
+      else connection.close(PlainWsCloseCode.LEFT_ROOM, 'left the room');
+    } catch (err) {
+      // NOT_FOUND: a private room the user left is invisible to them.
+      const { body, unexpected } = toWireError(err);
+      if (unexpected) logger.error('plain websocket membership check failed', { err });
+      if (body.code === 'NOT_FOUND') connection.close(PlainWsCloseCode.LEFT_ROOM, 'left the room');
+      else connection.close(INTERNAL_ERROR, 'membership check failed');
+    }
   };
 
   /** The verified actor, in the room (a public room is joined, as `room:join` would). */
