@@ -1,18 +1,8 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ChatError } from '../../shared/errors';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitKind } from '../domain/rate-limits';
+import { consumeOrRefuse, rateWindows, type RateBudgets } from './rate-windows';
 
-export interface RateBudgets {
-  messagesPerSecond: number;
-  typingPerSecond: number;
-  unauthenticatedPerMinute: number;
-}
-
-const WHAT: Record<RateLimitKind, string> = {
-  message: 'messages',
-  typing: 'typing updates',
-  unauthenticated: 'unauthenticated requests',
-};
+export type { RateBudgets } from './rate-windows';
 
 /**
  * In-process limits with rate-limiter-flexible: a fixed budget per window, so a burst up to the
@@ -22,33 +12,16 @@ export class LocalRateLimiter implements RateLimiter {
   private readonly limiters: Record<RateLimitKind, RateLimiterMemory>;
 
   constructor(budgets: RateBudgets) {
+    const windows = rateWindows(budgets);
+    const limiter = (kind: RateLimitKind) => new RateLimiterMemory({ keyPrefix: kind, ...windows[kind] });
     this.limiters = {
-      message: new RateLimiterMemory({
-        keyPrefix: 'message',
-        points: budgets.messagesPerSecond,
-        duration: 1,
-      }),
-      typing: new RateLimiterMemory({ keyPrefix: 'typing', points: budgets.typingPerSecond, duration: 1 }),
-      unauthenticated: new RateLimiterMemory({
-        keyPrefix: 'unauthenticated',
-        points: budgets.unauthenticatedPerMinute,
-        duration: 60,
-      }),
+      message: limiter('message'),
+      typing: limiter('typing'),
+      unauthenticated: limiter('unauthenticated'),
     };
   }
 
-  async consume(kind: RateLimitKind, key: string): Promise<void> {
-    try {
-      await this.limiters[kind].consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfterMs = Math.max(1, Math.ceil(err.msBeforeNext));
-      throw new ChatError(
-        'RATE_LIMITED',
-        `Too many ${WHAT[kind]}; retry in ${retryAfterMs} ms`,
-        undefined,
-        retryAfterMs,
-      );
-    }
+  consume(kind: RateLimitKind, key: string): Promise<void> {
+    return consumeOrRefuse(this.limiters[kind], kind, key);
   }
 }

@@ -1,14 +1,7 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { ChatError } from '../../../shared/errors';
+import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitKind } from '../../domain/rate-limits';
-import type { RateBudgets } from '../../ephemeral/local-rate-limiter';
+import { consumeOrRefuse, rateWindows, type RateBudgets } from '../../ephemeral/rate-windows';
 import type { RedisClient } from './client';
-
-const WHAT: Record<RateLimitKind, string> = {
-  message: 'messages',
-  typing: 'typing updates',
-  unauthenticated: 'unauthenticated requests',
-};
 
 /**
  * The same fixed-window budgets as the in-process limiter, counted in Redis so that they hold
@@ -20,8 +13,10 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly limiters: Record<RateLimitKind, RateLimiterRedis>;
 
   constructor(client: RedisClient, budgets: RateBudgets, keyPrefix: string) {
-    const limiter = (kind: RateLimitKind, points: number, duration: number) =>
-      new RateLimiterRedis({
+    const windows = rateWindows(budgets);
+    const limiter = (kind: RateLimitKind) => {
+      const { points, duration } = windows[kind];
+      return new RateLimiterRedis({
         storeClient: client,
         useRedisPackage: true,
         // Straight to the insurance limiter while disconnected, instead of waiting for a reconnect.
@@ -31,25 +26,15 @@ export class RedisRateLimiter implements RateLimiter {
         duration,
         insuranceLimiter: new RateLimiterMemory({ keyPrefix: `insurance:${kind}`, points, duration }),
       });
+    };
     this.limiters = {
-      message: limiter('message', budgets.messagesPerSecond, 1),
-      typing: limiter('typing', budgets.typingPerSecond, 1),
-      unauthenticated: limiter('unauthenticated', budgets.unauthenticatedPerMinute, 60),
+      message: limiter('message'),
+      typing: limiter('typing'),
+      unauthenticated: limiter('unauthenticated'),
     };
   }
 
-  async consume(kind: RateLimitKind, key: string): Promise<void> {
-    try {
-      await this.limiters[kind].consume(key);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const retryAfterMs = Math.max(1, Math.ceil(err.msBeforeNext));
-      throw new ChatError(
-        'RATE_LIMITED',
-        `Too many ${WHAT[kind]}; retry in ${retryAfterMs} ms`,
-        undefined,
-        retryAfterMs,
-      );
-    }
+  consume(kind: RateLimitKind, key: string): Promise<void> {
+    return consumeOrRefuse(this.limiters[kind], kind, key);
   }
 }

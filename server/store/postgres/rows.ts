@@ -1,5 +1,4 @@
-import type { Message, Reaction, Room } from '../../../shared/schemas/objects';
-import type { MessageType } from '../../../shared/schemas/primitives';
+import type { Room } from '../../../shared/schemas/objects';
 
 /**
  * Rows as the pool's type parsers return them (see pool.ts: BIGINT as number, TIMESTAMPTZ as an
@@ -18,21 +17,7 @@ export interface RoomRow {
   viewer_last_read: number | null;
 }
 
-export interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  user_id: string;
-  username: string;
-  content: string;
-  message_type: MessageType;
-  parent_id: string | null;
-  reply_count: number;
-  client_id: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted: boolean;
-}
+export { toMessage, type MessageRow } from '../message-row';
 
 /** A room as viewer `$1` sees it; `$2`… are the caller's, for its WHERE. */
 export const ROOM_SELECT = `
@@ -60,24 +45,5 @@ export function toRoom(row: RoomRow): Room {
     last_read_seq: row.viewer_last_read,
     unread_count: isMember ? Math.max(0, row.last_seq - (row.viewer_last_read ?? 0)) : 0,
     last_message_seq: row.last_seq,
-  };
-}
-
-export function toMessage(row: MessageRow, reactions: Reaction[]): Message {
-  return {
-    id: row.id,
-    room_id: row.room_id,
-    seq: row.seq,
-    user_id: row.user_id,
-    username: row.username,
-    content: row.content,
-    message_type: row.message_type,
-    parent_id: row.parent_id,
-    reply_count: row.reply_count,
-    reactions,
-    client_id: row.client_id,
-    timestamp: row.created_at,
-    edited_at: row.edited_at,
-    deleted: row.deleted,
   };
 }

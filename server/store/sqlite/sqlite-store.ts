@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { HistoryPage, MemberRole, Message, Reaction, Room } from '../../../shared/schemas/objects';
-import type { MessageType } from '../../../shared/schemas/primitives';
 import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
+import { toMessage as toStoredMessage, type MessageRow as StoredMessageRow } from '../message-row';
 import type {
   ChatStore,
   HistoryQuery,
@@ -30,19 +30,8 @@ interface RoomRow {
   viewer_last_read: number | null;
 }
 
-interface MessageRow {
-  id: string;
-  room_id: string;
-  seq: number;
-  user_id: string;
-  username: string;
-  content: string;
-  message_type: MessageType;
-  parent_id: string | null;
-  reply_count: number;
-  client_id: string | null;
-  created_at: string;
-  edited_at: string | null;
+/** SQLite has no booleans: `deleted` is 0 or 1. */
+interface MessageRow extends Omit<StoredMessageRow, 'deleted'> {
   deleted: 0 | 1;
 }
 
@@ -397,20 +386,5 @@ function toRoom(row: RoomRow): Room {
 }
 
 function toMessage(row: MessageRow, reactions: Reaction[]): Message {
-  return {
-    id: row.id,
-    room_id: row.room_id,
-    seq: row.seq,
-    user_id: row.user_id,
-    username: row.username,
-    content: row.content,
-    message_type: row.message_type,
-    parent_id: row.parent_id,
-    reply_count: row.reply_count,
-    reactions,
-    client_id: row.client_id,
-    timestamp: row.created_at,
-    edited_at: row.edited_at,
-    deleted: row.deleted === 1,
-  };
+  return toStoredMessage({ ...row, deleted: row.deleted === 1 }, reactions);
 }
