@@ -12,6 +12,15 @@ export const limitsSchema = z.object({
   invitedUsersMax: z.number().int().positive(),
   historyMax: z.number().int().positive(),
   historyDefault: z.number().int().positive(),
+  /** room:list / GET /api/rooms (and the pending-invite list) page size. */
+  roomListMax: z.number().int().positive(),
+  roomListDefault: z.number().int().positive(),
+  /** Distinct emoji on one message. */
+  reactionsPerMessageMax: z.number().int().positive(),
+  /** Distinct emoji one user may put on one message. */
+  reactionsPerUserMax: z.number().int().positive(),
+  /** A reaction lists at most this many `user_ids` (its `count` is always exact). */
+  reactionUsersShown: z.number().int().positive(),
   clientIdMax: z.number().int().positive(),
   messagesPerSecond: z.number().positive(),
   typingPerSecond: z.number().positive(),
@@ -28,6 +37,11 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   invitedUsersMax: 1000,
   historyMax: 100,
   historyDefault: 50,
+  roomListMax: 100,
+  roomListDefault: 50,
+  reactionsPerMessageMax: 32,
+  reactionsPerUserMax: 10,
+  reactionUsersShown: 10,
   clientIdMax: 64,
   messagesPerSecond: 20,
   typingPerSecond: 10,

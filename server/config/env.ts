@@ -1,9 +1,26 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+import { DEFAULT_RATE_BUDGETS, type RateBudgets } from '../domain/rate-limits';
 
 const DEV_JWT_SECRET = 'chat-service-development-secret-do-not-use-in-production';
 const MIN_SECRET_LENGTH = 32;
+
+/** Bounds on what one connection or user may hold at once (server-side only). */
+export interface ConnectionGuards {
+  /** Client events one socket (or /ws connection) may have unanswered; more are refused RATE_LIMITED. */
+  eventsInFlight: number;
+  /** Live Socket.IO sockets plus /ws connections one user may hold on one node. */
+  connectionsPerUser: number;
+  /** Bytes waiting to be written to one connection; past this the connection is closed (slow reader). */
+  bufferedBytes: number;
+}
+
+export const DEFAULT_GUARDS: Readonly<ConnectionGuards> = Object.freeze({
+  eventsInFlight: 32,
+  connectionsPerUser: 30,
+  bufferedBytes: 8 * 1024 * 1024,
+});
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
 
@@ -38,10 +55,25 @@ const envSchema = z.object({
   MAX_INVITED_USERS: int(DEFAULT_LIMITS.invitedUsersMax, 1),
   MAX_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyMax, 1),
   DEFAULT_HISTORY_LIMIT: int(DEFAULT_LIMITS.historyDefault, 1),
+  MAX_ROOM_LIST_LIMIT: int(DEFAULT_LIMITS.roomListMax, 1),
+  DEFAULT_ROOM_LIST_LIMIT: int(DEFAULT_LIMITS.roomListDefault, 1),
+  MAX_REACTIONS_PER_MESSAGE: int(DEFAULT_LIMITS.reactionsPerMessageMax, 1),
+  MAX_REACTIONS_PER_USER: int(DEFAULT_LIMITS.reactionsPerUserMax, 1),
+  MAX_REACTION_USERS_SHOWN: int(DEFAULT_LIMITS.reactionUsersShown, 1),
   MAX_CLIENT_ID_LENGTH: int(DEFAULT_LIMITS.clientIdMax, 1),
   RATE_LIMIT_MESSAGES_PER_SECOND: int(DEFAULT_LIMITS.messagesPerSecond, 1),
   RATE_LIMIT_TYPING_PER_SECOND: int(DEFAULT_LIMITS.typingPerSecond, 1),
-  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int(120, 1),
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int(DEFAULT_RATE_BUDGETS.unauthenticatedPerMinute, 1),
+  RATE_LIMIT_REACTIONS_PER_SECOND: int(DEFAULT_RATE_BUDGETS.reactionsPerSecond, 1),
+  RATE_LIMIT_READS_PER_SECOND: int(DEFAULT_RATE_BUDGETS.readsPerSecond, 1),
+  RATE_LIMIT_MEMBERSHIP_PER_SECOND: int(DEFAULT_RATE_BUDGETS.membershipPerSecond, 1),
+  RATE_LIMIT_ROOMS_PER_MINUTE: int(DEFAULT_RATE_BUDGETS.roomsPerMinute, 1),
+  RATE_LIMIT_INVITES_PER_MINUTE: int(DEFAULT_RATE_BUDGETS.invitesPerMinute, 1),
+  RATE_LIMIT_HANDSHAKES_PER_MINUTE: int(DEFAULT_RATE_BUDGETS.handshakesPerMinute, 1),
+  RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE: int(DEFAULT_RATE_BUDGETS.adminLoginsPerMinute, 1),
+  MAX_EVENTS_IN_FLIGHT: int(DEFAULT_GUARDS.eventsInFlight, 1),
+  MAX_CONNECTIONS_PER_USER: int(DEFAULT_GUARDS.connectionsPerUser, 1),
+  MAX_BUFFERED_BYTES: int(DEFAULT_GUARDS.bufferedBytes, 65_536),
   MAX_SOCKET_PACKET_BYTES: int(DEFAULT_LIMITS.packetBytes, 1024),
   MAX_HTTP_BODY_BYTES: int(DEFAULT_LIMITS.bodyBytes, 1024),
 });
@@ -71,6 +103,9 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Calls without a valid token allowed per client address per minute. */
   unauthenticatedPerMinute: number;
+  /** Every rate budget (per user, or per address for unauthenticated calls and handshakes). */
+  rateBudgets: Required<RateBudgets>;
+  guards: ConnectionGuards;
   limits: Limits;
 }
 
@@ -100,6 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.DEFAULT_HISTORY_LIMIT > e.MAX_HISTORY_LIMIT) {
     throw new ConfigError('DEFAULT_HISTORY_LIMIT must not exceed MAX_HISTORY_LIMIT.');
   }
+  if (e.DEFAULT_ROOM_LIST_LIMIT > e.MAX_ROOM_LIST_LIMIT) {
+    throw new ConfigError('DEFAULT_ROOM_LIST_LIMIT must not exceed MAX_ROOM_LIST_LIMIT.');
+  }
+  if (e.MAX_REACTIONS_PER_USER > e.MAX_REACTIONS_PER_MESSAGE) {
+    throw new ConfigError('MAX_REACTIONS_PER_USER must not exceed MAX_REACTIONS_PER_MESSAGE.');
+  }
   return {
     env: e.NODE_ENV,
     host: e.HOST,
@@ -119,6 +160,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     typingTimeoutMs: e.TYPING_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+    rateBudgets: {
+      messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
+      typingPerSecond: e.RATE_LIMIT_TYPING_PER_SECOND,
+      unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+      reactionsPerSecond: e.RATE_LIMIT_REACTIONS_PER_SECOND,
+      readsPerSecond: e.RATE_LIMIT_READS_PER_SECOND,
+      membershipPerSecond: e.RATE_LIMIT_MEMBERSHIP_PER_SECOND,
+      roomsPerMinute: e.RATE_LIMIT_ROOMS_PER_MINUTE,
+      invitesPerMinute: e.RATE_LIMIT_INVITES_PER_MINUTE,
+      handshakesPerMinute: e.RATE_LIMIT_HANDSHAKES_PER_MINUTE,
+      adminLoginsPerMinute: e.RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE,
+    },
+    guards: {
+      eventsInFlight: e.MAX_EVENTS_IN_FLIGHT,
+      connectionsPerUser: e.MAX_CONNECTIONS_PER_USER,
+      bufferedBytes: e.MAX_BUFFERED_BYTES,
+    },
     limits: {
       contentMax: e.MAX_CONTENT_LENGTH,
       roomNameMax: e.MAX_ROOM_NAME_LENGTH,
@@ -127,6 +185,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       invitedUsersMax: e.MAX_INVITED_USERS,
       historyMax: e.MAX_HISTORY_LIMIT,
       historyDefault: e.DEFAULT_HISTORY_LIMIT,
+      roomListMax: e.MAX_ROOM_LIST_LIMIT,
+      roomListDefault: e.DEFAULT_ROOM_LIST_LIMIT,
+      reactionsPerMessageMax: e.MAX_REACTIONS_PER_MESSAGE,
+      reactionsPerUserMax: e.MAX_REACTIONS_PER_USER,
+      reactionUsersShown: e.MAX_REACTION_USERS_SHOWN,
       clientIdMax: e.MAX_CLIENT_ID_LENGTH,
       messagesPerSecond: e.RATE_LIMIT_MESSAGES_PER_SECOND,
       typingPerSecond: e.RATE_LIMIT_TYPING_PER_SECOND,

@@ -1,6 +1,6 @@
 import { RateLimiterMemory } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitKind } from '../domain/rate-limits';
-import { consumeOrRefuse, rateWindows, type RateBudgets } from './rate-windows';
+import { consumeOrRefuse, limitersByKind, type RateBudgets } from './rate-windows';
 
 export type { RateBudgets } from './rate-windows';
 
@@ -12,16 +12,13 @@ export class LocalRateLimiter implements RateLimiter {
   private readonly limiters: Record<RateLimitKind, RateLimiterMemory>;
 
   constructor(budgets: RateBudgets) {
-    const windows = rateWindows(budgets);
-    const limiter = (kind: RateLimitKind) => new RateLimiterMemory({ keyPrefix: kind, ...windows[kind] });
-    this.limiters = {
-      message: limiter('message'),
-      typing: limiter('typing'),
-      unauthenticated: limiter('unauthenticated'),
-    };
+    this.limiters = limitersByKind(
+      budgets,
+      (kind, window) => new RateLimiterMemory({ keyPrefix: kind, ...window }),
+    );
   }
 
-  consume(kind: RateLimitKind, key: string): Promise<void> {
-    return consumeOrRefuse(this.limiters[kind], kind, key);
+  consume(kind: RateLimitKind, key: string, points = 1): Promise<void> {
+    return consumeOrRefuse(this.limiters[kind], kind, key, points);
   }
 }

@@ -10,10 +10,8 @@ import { activityHandlers } from './handlers/activity-handlers';
 import { messageHandlers } from './handlers/message-handlers';
 import { roomHandlers } from './handlers/room-handlers';
 import { socketAuth } from './socket-auth';
+import { atTokenExpiry } from './token-expiry';
 import type { ChatNamespace, ChatServer, ChatSocket } from './types';
-
-/** setTimeout's ceiling; tokens that live longer are checked on each event instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** What the namespace reports: every event (through the wrapper) and how many sockets are live. */
 export interface NamespaceMetrics extends EventObserver {
@@ -64,9 +62,11 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     bindEvents(socket, deps.events, handlers, logger, deps.metrics);
     track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
-    const expiry = disconnectAtExpiry(socket);
+    // A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting
+    // with the same token is refused with UNAUTHORIZED.
+    const cancelExpiry = atTokenExpiry(actor.expiresAt, () => socket.disconnect(true));
     socket.on('disconnect', (reason) => {
-      if (expiry) clearTimeout(expiry);
+      cancelExpiry();
       logger.info('socket disconnected', { user_id: actor.id, socket_id: socket.id, reason });
       track(services.presence.disconnected(actor), 'presence update failed', actor.id);
     });
@@ -90,18 +90,4 @@ async function catchUpMemberships(socket: ChatSocket, store: ChatStore): Promise
   const known = new Set(socket.data.roomIds);
   const missed = (await store.roomIdsOf(socket.data.actor.id)).filter((id) => !known.has(id));
   if (missed.length > 0 && socket.connected) await socket.join(missed.map(channel.room));
-}
-
-/**
- * A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting
- * with the same token is refused with UNAUTHORIZED.
- */
-function disconnectAtExpiry(socket: ChatSocket): NodeJS.Timeout | undefined {
-  const { expiresAt } = socket.data.actor;
-  if (expiresAt === undefined) return undefined;
-  const delay = expiresAt - Date.now();
-  if (delay > MAX_TIMER_MS) return undefined;
-  const timer = setTimeout(() => socket.disconnect(true), Math.max(0, delay));
-  timer.unref();
-  return timer;
 }

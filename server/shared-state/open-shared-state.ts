@@ -49,11 +49,7 @@ export async function openSharedState(
   return {
     presence: new LocalPresence(),
     typing,
-    rateLimiter: new LocalRateLimiter({
-      messagesPerSecond: config.limits.messagesPerSecond,
-      typingPerSecond: config.limits.typingPerSecond,
-      unauthenticatedPerMinute: config.unauthenticatedPerMinute,
-    }),
+    rateLimiter: new LocalRateLimiter(config.rateBudgets),
     socketIoOptions: {},
     readiness: {},
     close: async () => {

@@ -5,12 +5,23 @@ export const userIdSchema = z
   .string()
   .regex(USER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ . : @ -');
 
+/** A UTF-16 surrogate that is not half of a pair: not a character, and not encodable as UTF-8. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** True when `value` is well-formed Unicode (no lone surrogate). */
+export const isWellFormed = (value: string): boolean => !LONE_SURROGATE.test(value);
+
 /**
- * A string of user text. U+0000 is refused: PostgreSQL cannot store it, and no chat text needs it,
- * so every store gets the same answer (VALIDATION_ERROR) instead of one storing it and one failing.
+ * A string of user text. It must be well-formed Unicode: a lone surrogate would pass the length
+ * limits as one character and come back as U+FFFD (three bytes) from storage and the wire, and two
+ * different strings could read back identical. U+0000 is refused too: PostgreSQL cannot store it,
+ * and no chat text needs it, so every store gets the same answer (VALIDATION_ERROR).
  */
 export const textSchema = (): z.ZodString =>
-  z.string().refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (U+0000)');
+  z
+    .string()
+    .refine(isWellFormed, 'must be well-formed Unicode (no lone surrogate)')
+    .refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (U+0000)');
 
 export const displayNameSchema = textSchema().trim().min(1).max(DISPLAY_NAME_MAX);
 

@@ -43,11 +43,37 @@ describe('loadConfig', () => {
         invitedUsersMax: 1000,
         historyMax: 100,
         historyDefault: 50,
+        roomListMax: 100,
+        roomListDefault: 50,
+        reactionsPerMessageMax: 32,
+        reactionsPerUserMax: 10,
+        reactionUsersShown: 10,
         clientIdMax: 64,
         messagesPerSecond: 20,
         typingPerSecond: 10,
         packetBytes: 1_000_000,
         bodyBytes: 1_000_000,
+      });
+    });
+
+    it('bounds what one user and one connection may hold', () => {
+      const config = loadConfig({});
+      expect(config.rateBudgets).toEqual({
+        messagesPerSecond: 20,
+        typingPerSecond: 10,
+        unauthenticatedPerMinute: 120,
+        reactionsPerSecond: 10,
+        readsPerSecond: 50,
+        membershipPerSecond: 10,
+        roomsPerMinute: 10,
+        invitesPerMinute: 1000,
+        handshakesPerMinute: 1200,
+        adminLoginsPerMinute: 10,
+      });
+      expect(config.guards).toEqual({
+        eventsInFlight: 32,
+        connectionsPerUser: 30,
+        bufferedBytes: 8 * 1024 * 1024,
       });
     });
   });
@@ -71,6 +97,11 @@ describe('loadConfig', () => {
         MAX_INVITED_USERS: '10',
         MAX_HISTORY_LIMIT: '30',
         DEFAULT_HISTORY_LIMIT: '20',
+        MAX_ROOM_LIST_LIMIT: '25',
+        DEFAULT_ROOM_LIST_LIMIT: '5',
+        MAX_REACTIONS_PER_MESSAGE: '4',
+        MAX_REACTIONS_PER_USER: '2',
+        MAX_REACTION_USERS_SHOWN: '3',
         MAX_CLIENT_ID_LENGTH: '16',
         RATE_LIMIT_MESSAGES_PER_SECOND: '25',
         RATE_LIMIT_TYPING_PER_SECOND: '1',
@@ -85,12 +116,52 @@ describe('loadConfig', () => {
         invitedUsersMax: 10,
         historyMax: 30,
         historyDefault: 20,
+        roomListMax: 25,
+        roomListDefault: 5,
+        reactionsPerMessageMax: 4,
+        reactionsPerUserMax: 2,
+        reactionUsersShown: 3,
         clientIdMax: 16,
         messagesPerSecond: 25,
         typingPerSecond: 1,
         packetBytes: 2048,
         bodyBytes: 4096,
       });
+    });
+
+    it('reads every budget and connection bound from its variable', () => {
+      const config = loadConfig({
+        RATE_LIMIT_REACTIONS_PER_SECOND: '3',
+        RATE_LIMIT_READS_PER_SECOND: '4',
+        RATE_LIMIT_MEMBERSHIP_PER_SECOND: '5',
+        RATE_LIMIT_ROOMS_PER_MINUTE: '6',
+        RATE_LIMIT_INVITES_PER_MINUTE: '7',
+        RATE_LIMIT_HANDSHAKES_PER_MINUTE: '8',
+        RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE: '9',
+        MAX_EVENTS_IN_FLIGHT: '2',
+        MAX_CONNECTIONS_PER_USER: '3',
+        MAX_BUFFERED_BYTES: '100000',
+      });
+      expect(config.rateBudgets).toMatchObject({
+        reactionsPerSecond: 3,
+        readsPerSecond: 4,
+        membershipPerSecond: 5,
+        roomsPerMinute: 6,
+        invitesPerMinute: 7,
+        handshakesPerMinute: 8,
+        adminLoginsPerMinute: 9,
+      });
+      expect(config.guards).toEqual({ eventsInFlight: 2, connectionsPerUser: 3, bufferedBytes: 100_000 });
+    });
+
+    it('refuses a buffer bound below 64 KiB and inconsistent list and reaction bounds', () => {
+      expect(configErrorOf({ MAX_BUFFERED_BYTES: '1000' })).toMatch(/MAX_BUFFERED_BYTES/);
+      expect(configErrorOf({ MAX_ROOM_LIST_LIMIT: '10', DEFAULT_ROOM_LIST_LIMIT: '20' })).toMatch(
+        /DEFAULT_ROOM_LIST_LIMIT/,
+      );
+      expect(configErrorOf({ MAX_REACTIONS_PER_MESSAGE: '3', MAX_REACTIONS_PER_USER: '5' })).toMatch(
+        /MAX_REACTIONS_PER_USER/,
+      );
     });
 
     it('refuses a limit that is not a number, naming the variable', () => {

@@ -11,6 +11,7 @@ import type { Services } from '../../domain/services';
 import type { UserDirectory } from '../../domain/user-directory';
 import type { Logger } from '../../logger';
 import type { EventObserver } from '../event-handler';
+import { atTokenExpiry } from '../token-expiry';
 import { PlainWsConnection } from './connection';
 import { serveFrames, type FrameDeps } from './frame-handler';
 import { chooseProtocol, readTarget, refuseUpgrade, type PlainWsTarget } from './handshake';
@@ -18,8 +19,6 @@ import type { PlainWsHub } from './plain-ws-hub';
 
 /** How often each connection is pinged; one that missed the previous ping is cut. */
 const HEARTBEAT_MS = 30_000;
-/** setTimeout's ceiling; tokens that live longer are checked on each frame instead. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
 
@@ -92,10 +91,13 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     void confirmMembership(connection);
     // A plain WebSocket counts for presence exactly like a socket.
     const online = track(services.presence.connected(actor), actor.id);
-    const expiry = closeAtExpiry(connection);
+    // A connection lives no longer than its token: at `exp` it is closed with 4401.
+    const cancelExpiry = atTokenExpiry(actor.expiresAt, () =>
+      connection.close(PlainWsCloseCode.UNAUTHORIZED, 'token expired'),
+    );
     ws.on('error', (err) => logger.debug('plain websocket error', { user_id: actor.id, err: err.message }));
     ws.once('close', (code) => {
-      if (expiry) clearTimeout(expiry);
+      cancelExpiry();
       hub.remove(connection);
       logger.info('plain websocket disconnected', { user_id: actor.id, room_id: roomId, code });
       track(
@@ -192,18 +194,4 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
       await Promise.all([...pending]);
     },
   };
-}
-
-/** A connection lives no longer than its token: at `exp` it is closed with 4401. */
-function closeAtExpiry(connection: PlainWsConnection): NodeJS.Timeout | undefined {
-  const { expiresAt } = connection.actor;
-  if (expiresAt === undefined) return undefined;
-  const delay = expiresAt - Date.now();
-  if (delay > MAX_TIMER_MS) return undefined;
-  const timer = setTimeout(
-    () => connection.close(PlainWsCloseCode.UNAUTHORIZED, 'token expired'),
-    Math.max(0, delay),
-  );
-  timer.unref();
-  return timer;
 }

@@ -54,15 +54,7 @@ export async function openRedisSharedState(
   return {
     presence,
     typing,
-    rateLimiter: new RedisRateLimiter(
-      commands,
-      {
-        messagesPerSecond: config.limits.messagesPerSecond,
-        typingPerSecond: config.limits.typingPerSecond,
-        unauthenticatedPerMinute: config.unauthenticatedPerMinute,
-      },
-      keyPrefix,
-    ),
+    rateLimiter: new RedisRateLimiter(commands, config.rateBudgets, keyPrefix),
     socketIoOptions: { adapter: adapter.adapter },
     readiness: {
       redis: async () => {

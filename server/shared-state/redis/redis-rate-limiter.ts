@@ -1,6 +1,6 @@
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { RateLimiter, RateLimitKind } from '../../domain/rate-limits';
-import { consumeOrRefuse, rateWindows, type RateBudgets } from '../../ephemeral/rate-windows';
+import { consumeOrRefuse, limitersByKind, type RateBudgets } from '../../ephemeral/rate-windows';
 import type { RedisClient } from './client';
 
 /**
@@ -13,28 +13,23 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly limiters: Record<RateLimitKind, RateLimiterRedis>;
 
   constructor(client: RedisClient, budgets: RateBudgets, keyPrefix: string) {
-    const windows = rateWindows(budgets);
-    const limiter = (kind: RateLimitKind) => {
-      const { points, duration } = windows[kind];
-      return new RateLimiterRedis({
-        storeClient: client,
-        useRedisPackage: true,
-        // Straight to the insurance limiter while disconnected, instead of waiting for a reconnect.
-        rejectIfRedisNotReady: true,
-        keyPrefix: `${keyPrefix}rate:${kind}`,
-        points,
-        duration,
-        insuranceLimiter: new RateLimiterMemory({ keyPrefix: `insurance:${kind}`, points, duration }),
-      });
-    };
-    this.limiters = {
-      message: limiter('message'),
-      typing: limiter('typing'),
-      unauthenticated: limiter('unauthenticated'),
-    };
+    this.limiters = limitersByKind(
+      budgets,
+      (kind, { points, duration }) =>
+        new RateLimiterRedis({
+          storeClient: client,
+          useRedisPackage: true,
+          // Straight to the insurance limiter while disconnected, instead of waiting for a reconnect.
+          rejectIfRedisNotReady: true,
+          keyPrefix: `${keyPrefix}rate:${kind}`,
+          points,
+          duration,
+          insuranceLimiter: new RateLimiterMemory({ keyPrefix: `insurance:${kind}`, points, duration }),
+        }),
+    );
   }
 
-  consume(kind: RateLimitKind, key: string): Promise<void> {
-    return consumeOrRefuse(this.limiters[kind], kind, key);
+  consume(kind: RateLimitKind, key: string, points = 1): Promise<void> {
+    return consumeOrRefuse(this.limiters[kind], kind, key, points);
   }
 }
