@@ -9,11 +9,13 @@ import { createTokenVerifier } from './auth/jwt';
 import type { Config } from './config/env';
 import { createServices, type Services } from './domain/services';
 import { UserDirectory } from './domain/user-directory';
+import { answerClientErrors } from './http/client-error';
 import { configureHttpApp } from './http/http-app';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics/metrics';
 import { attachAdminUi } from './realtime/admin-ui';
 import { attachChatNamespace } from './realtime/chat-namespace';
+import { ConnectionSlots } from './realtime/connection-slots';
 import { FanOutNotifier } from './realtime/plain-ws/fan-out-notifier';
 import { PlainWsHub } from './realtime/plain-ws/plain-ws-hub';
 import { attachPlainWs } from './realtime/plain-ws/plain-ws-server';
@@ -40,7 +42,9 @@ export interface ChatApp {
 
 /** Wires the layers together; tests build one with their own config. */
 export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
-  const store = await openStore(config.storage, logger);
+  const store = await openStore(config.storage, logger, {
+    reactionUsersShown: config.limits.reactionUsersShown,
+  });
   const shared = await openSharedState(config, logger, { keyPrefix: config.redisKeyPrefix }).catch(
     async (err: unknown) => {
       await store.close();
@@ -49,6 +53,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   );
   const app = express();
   const httpServer = http.createServer(app);
+  // A request Node cannot parse (oversized headers, malformed HTTP) gets the contract's JSON error.
+  httpServer.on('clientError', answerClientErrors(logger));
   const io: ChatServer = new Server(httpServer, {
     serveClient: false,
     maxHttpBufferSize: config.limits.packetBytes,
@@ -66,6 +72,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const verify = createTokenVerifier(config.jwtSecret);
   const { presence, typing, rateLimiter } = shared;
   const metrics = new Metrics();
+  // One user's live connections on this node, Socket.IO and plain WebSocket together.
+  const slots = new ConnectionSlots(config.guards.connectionsPerUser);
   // Broadcasts reach Socket.IO and the plain WebSockets; with an adapter, those of other nodes too.
   const plainWsHub = new PlainWsHub();
   const relay = shared.socketIoOptions.adapter
@@ -92,6 +100,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     events: createClientEvents(config.limits),
     logger,
     metrics,
+    guards: config.guards,
+    slots,
   });
   const plainWs = attachPlainWs(httpServer, {
     services,
@@ -100,11 +110,13 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     rateLimiter,
     hub: plainWsHub,
     limits: config.limits,
+    guards: config.guards,
+    slots,
     logger,
     metrics,
     ownedElsewhere: (url) => url.startsWith(`${io.path()}/`),
   });
-  if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi);
+  if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi, rateLimiter);
   configureHttpApp(app, {
     config,
     services,

@@ -4,6 +4,8 @@ import { DEFAULT_LIMITS, type Limits } from './limits';
 import {
   emptySchema,
   historyPageSchema,
+  inviteListSchema,
+  inviteSchema,
   membershipEventSchema,
   messageDeletedSchema,
   messageSchema,
@@ -34,6 +36,8 @@ export function createClientEvents(limits: Limits) {
     'room:join': { payload: p.roomRef, ack: roomDetailSchema },
     'room:leave': { payload: p.roomRef, ack: emptySchema },
     'room:invite': { payload: p.roomInvite, ack: roomDetailSchema },
+    'room:decline': { payload: p.roomRef, ack: emptySchema },
+    'invite:list': { payload: p.inviteList, ack: inviteListSchema },
     'room:read': { payload: p.roomRead, ack: readStateSchema },
     'message:send': { payload: p.messageSend, ack: messageSchema },
     'message:edit': { payload: p.messageEdit, ack: messageSchema },
@@ -66,6 +70,7 @@ export const serverEvents = {
   'room:user_joined': membershipEventSchema,
   'room:user_left': membershipEventSchema,
   'room:updated': roomDetailSchema,
+  'room:invited': inviteSchema,
   'presence:update': presenceUpdateSchema,
   'receipt:updated': receiptUpdateSchema,
 } as const;

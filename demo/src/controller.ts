@@ -1,4 +1,4 @@
-import type { RoomDetail } from '../../shared';
+import type { Room, RoomDetail, RoomList } from '../../shared';
 import { createChatClient, type ChatClient } from '../../shared/client';
 import { describeError, errorCode } from './describe-error';
 import { newClientId } from './format';
@@ -9,6 +9,8 @@ import { forgetToken, identityOf, type Identity } from './token';
 import { TypingSender } from './typing-sender';
 
 const HISTORY_PAGE = 50;
+/** Rooms per room:list page (the contract's maximum). */
+const ROOM_PAGE = 100;
 const THREAD_PAGE = 100;
 
 /**
@@ -79,7 +81,7 @@ export class DemoController {
 
   async refreshRooms(): Promise<void> {
     const client = this.requireClient();
-    const { rooms } = await client.listRooms();
+    const rooms = await allRooms(client);
     this.state.rooms = new Map(rooms.map((room) => [room.id, room]));
     for (const room of rooms) {
       if (!room.is_member || this.followed.has(room.id)) continue;
@@ -277,4 +279,16 @@ export class DemoController {
     if (!this.client) throw new Error('Not connected: paste a token first.');
     return this.client;
   }
+}
+
+/** Every room the user can see, page after page (the sidebar lists them all). */
+async function allRooms(client: ChatClient): Promise<Room[]> {
+  const rooms: Room[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: RoomList = await client.listRooms({ limit: ROOM_PAGE, cursor });
+    rooms.push(...page.rooms);
+    cursor = page.next_cursor;
+  } while (cursor !== null);
+  return rooms;
 }

@@ -10,6 +10,7 @@ import {
   type ServerPayload,
 } from '../../shared/events';
 import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+import { DEFAULT_RATE_BUDGETS as BUDGET } from '../domain/rate-limits';
 import { SERVICE_VERSION } from '../version';
 import * as ex from './examples';
 import { objectSchemas } from './named-schemas';
@@ -28,48 +29,77 @@ interface ClientEventDoc<E extends ClientEventName> {
 const NOT_VISIBLE = 'the room does not exist or is private and the caller is not a member';
 const MESSAGE_NOT_VISIBLE = 'the message does not exist or is in a private room the caller is not in';
 const NOT_MEMBER = 'the room is public but the caller has not joined it';
+const NOT_INVITED = 'the room does not exist, or is private and the caller is neither a member nor invited';
+const READ_LIMITED = `more than the per-user read budget (default ${BUDGET.readsPerSecond} a second, socket and HTTP together)`;
+const MEMBERSHIP_LIMITED = `more than the per-user membership budget (joins, leaves, declines and read positions; default ${BUDGET.membershipPerSecond} a second)`;
 
 /** What each client event does; a Record over the event names, so a new event cannot go undocumented. */
 const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   'room:create': {
-    summary: 'Create a room; the caller becomes its owner, invitees become members at once.',
-    errors: {},
+    summary:
+      'Create a room; the caller becomes its owner and only member. Each of `invited_users` gets a pending invitation (`room:invited`); the answer shows members only.',
+    errors: {
+      RATE_LIMITED: `more than the per-user room budget (default ${BUDGET.roomsPerMinute} a minute) or invite budget (one point per invitee; default ${BUDGET.invitesPerMinute} a minute)`,
+    },
     example: ex.roomCreatePayloadExample,
     ackExample: ex.roomDetailExample,
   },
   'room:list': {
-    summary: 'List public rooms and the private rooms the caller is in.',
-    errors: {},
+    summary:
+      'List public rooms and the private rooms the caller is in, oldest first, a page at a time (`limit`, and `cursor` = the previous page’s `next_cursor`).',
+    errors: { RATE_LIMITED: READ_LIMITED },
     example: ex.roomListPayloadExample,
     ackExample: ex.roomListExample,
   },
   'room:get': {
     summary: 'Get a room with its members.',
-    errors: { NOT_FOUND: NOT_VISIBLE },
+    errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
     example: ex.roomRefPayloadExample,
     ackExample: ex.roomDetailExample,
   },
   'room:join': {
-    summary: 'Join a public room (idempotent; private rooms need an invitation).',
-    errors: { NOT_FOUND: NOT_VISIBLE },
+    summary:
+      'Join a room (idempotent). Joining accepts the caller’s pending invitation, if any; a private room can be joined only with one.',
+    errors: { NOT_FOUND: NOT_INVITED, RATE_LIMITED: MEMBERSHIP_LIMITED },
     example: ex.roomRefPayloadExample,
     ackExample: ex.roomDetailExample,
   },
   'room:leave': {
     summary: 'Leave a room (idempotent).',
-    errors: { NOT_FOUND: NOT_VISIBLE },
+    errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: MEMBERSHIP_LIMITED },
     example: ex.roomRefPayloadExample,
     ackExample: {},
   },
   'room:invite': {
-    summary: 'Add users to a room (owner only); they become members at once.',
-    errors: { FORBIDDEN: 'the caller is not an owner of the room', NOT_FOUND: NOT_VISIBLE },
+    summary:
+      'Invite users to a room (owner only): each gets a pending invitation (`room:invited`) and becomes a member only by joining. Members and pending invitees are skipped; the answer shows members only.',
+    errors: {
+      FORBIDDEN: 'the caller is not an owner of the room',
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: `more than the per-user invite budget (one point per distinct user invited; default ${BUDGET.invitesPerMinute} a minute)`,
+    },
     example: ex.roomInvitePayloadExample,
     ackExample: ex.roomDetailExample,
   },
+  'room:decline': {
+    summary: 'Decline a pending invitation; nobody is told, and the room can invite again.',
+    errors: {
+      NOT_FOUND: 'the caller has no pending invitation to this room',
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.roomRefPayloadExample,
+    ackExample: {},
+  },
+  'invite:list': {
+    summary:
+      'List the caller’s pending invitations, oldest first, a page at a time (`limit`, and `cursor` = the previous page’s `next_cursor`).',
+    errors: { RATE_LIMITED: READ_LIMITED },
+    example: ex.inviteListPayloadExample,
+    ackExample: ex.inviteListExample,
+  },
   'room:read': {
     summary: 'Move the caller’s read position forward.',
-    errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
+    errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: MEMBERSHIP_LIMITED },
     example: ex.roomReadPayloadExample,
     ackExample: ex.readStateExample,
   },
@@ -178,7 +208,7 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     example: ex.reactionsStateExample,
   },
   'room:user_joined': {
-    summary: 'A user joined the room (or was invited into it).',
+    summary: 'A user joined the room (an invitee who accepted, too).',
     sentTo: 'the room',
     example: ex.membershipEventExample,
   },
@@ -189,9 +219,15 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
   },
   'room:updated': {
     summary:
-      'A room changed: created with invitees, invitation, new owner. Each member receives their own read state.',
-    sentTo: 'the room and new members (`user:<id>`)',
+      'A room changed: created (told to the creator’s sockets), new owner. Each member receives their own read state.',
+    sentTo: 'every member of the room, each on their own channel (`user:<id>`)',
     example: ex.roomDetailExample,
+  },
+  'room:invited': {
+    summary:
+      'The user was invited to a room. The invitation is pending: join the room to accept it, or decline it with `room:decline`.',
+    sentTo: 'the invitee (`user:<id>`), once per invitation',
+    example: ex.inviteExample,
   },
   'presence:update': {
     summary: 'A user came online (first socket) or went offline (last socket closed).',

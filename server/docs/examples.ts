@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { ErrorBody, HttpError } from '../../shared/errors';
 import type {
   HistoryPage,
+  Invite,
+  InviteList,
   Member,
   MembershipEvent,
   Message,
@@ -63,7 +65,22 @@ export const roomDetailExample: RoomDetail = {
   ],
 };
 
-export const roomListExample: RoomList = { rooms: [roomExample] };
+/** What a `next_cursor` looks like (opaque: clients pass it back as `cursor`). */
+const NEXT_CURSOR = 'WyIyMDI1LTAxLTE1VDA5OjMwOjAwLjAwMFoiLCJWMVN0R1hSOF9aNWpkSGk2Qi1teVQiXQ';
+
+export const roomListExample: RoomList = { rooms: [roomExample], next_cursor: NEXT_CURSOR };
+
+export const inviteExample: Invite = {
+  room_id: ROOM_ID,
+  room_name: 'general',
+  description: 'Company-wide announcements',
+  is_private: false,
+  invited_by: 'alice',
+  inviter_username: 'Alice Liddell',
+  invited_at: '2025-01-15T09:34:02.000Z',
+};
+
+export const inviteListExample: InviteList = { invites: [inviteExample], next_cursor: null };
 
 export const messageExample: Message = {
   id: MESSAGE_ID,
@@ -190,4 +207,5 @@ export const messageHistoryPayloadExample: Input<'messageHistory'> = {
 export const typingUpdatePayloadExample: Input<'typingUpdate'> = { room_id: ROOM_ID, is_typing: true };
 export const reactionPayloadExample: Input<'reaction'> = { message_id: MESSAGE_ID, emoji: '🎉' };
 export const presenceGetPayloadExample: Input<'presenceGet'> = { user_ids: ['bob'] };
-export const roomListPayloadExample: Input<'roomList'> = {};
+export const roomListPayloadExample: Input<'roomList'> = { limit: 50, cursor: NEXT_CURSOR };
+export const inviteListPayloadExample: Input<'inviteList'> = { limit: 50 };

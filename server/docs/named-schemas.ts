@@ -4,6 +4,8 @@ import {
   emptySchema,
   healthSchema,
   historyPageSchema,
+  inviteListSchema,
+  inviteSchema,
   memberSchema,
   membershipEventSchema,
   messageDeletedSchema,
@@ -70,8 +72,20 @@ export const objectSchemas: readonly NamedSchema[] = [
   named(
     'RoomList',
     roomListSchema,
-    'Public rooms and the private rooms the caller is in.',
+    'A page of the public rooms and the private rooms the caller is in, oldest first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
     ex.roomListExample,
+  ),
+  named(
+    'Invite',
+    inviteSchema,
+    'A pending invitation, as its invitee sees it. The invitee is not a member until they join the room (accept); they may decline instead.',
+    ex.inviteExample,
+  ),
+  named(
+    'InviteList',
+    inviteListSchema,
+    'A page of the caller’s pending invitations, oldest first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
+    ex.inviteListExample,
   ),
   named(
     'HistoryPage',
@@ -126,7 +140,7 @@ export function httpBodySchemas(p: PayloadSchemas): NamedSchema[] {
     named(
       'CreateRoomRequest',
       p.createRoomRequest,
-      'A new room. `creator_id` (the seed’s field) is optional and must equal the token’s subject; invitees become members at once.',
+      'A new room. `creator_id` (the seed’s field) is optional and must equal the token’s subject. `invited_users` are invited: each becomes a member only by joining (accepting).',
       ex.createRoomRequestExample,
     ),
     named(
@@ -147,7 +161,12 @@ export function httpBodySchemas(p: PayloadSchemas): NamedSchema[] {
       'An emoji reaction to add: exactly one emoji (ZWJ sequences, skin tones and flags included) or a `:short_code:` (`[a-z0-9_+-]{1,30}` between colons). `user_id` must equal the token’s subject when given.',
       ex.reactionRequestExample,
     ),
-    named('InviteRequest', p.inviteRequest, 'Users to add to the room.', ex.inviteRequestExample),
+    named(
+      'InviteRequest',
+      p.inviteRequest,
+      'Users to invite to the room; each becomes a member only by joining (accepting).',
+      ex.inviteRequestExample,
+    ),
     named('ReadRequest', p.readRequest, 'Read up to this seq.', ex.readRequestExample),
     named('EditMessageRequest', p.editRequest, 'The new content.', ex.editRequestExample),
   ];

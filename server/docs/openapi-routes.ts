@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../shared/errors';
 import {
   healthSchema,
   historyPageSchema,
+  inviteListSchema,
   messageSchema,
   presenceListSchema,
   reactionsStateSchema,
@@ -12,12 +13,13 @@ import {
   typingStateSchema,
 } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import { DEFAULT_RATE_BUDGETS as BUDGET } from '../domain/rate-limits';
 import { livenessSchema, readinessSchema } from './health-schemas';
 
 export type Tag = 'Rooms' | 'Messages' | 'Activity' | 'Service';
 
 export const TAGS: Readonly<Record<Tag, string>> = {
-  Rooms: 'Create, list, read, join, leave and invite to rooms; read positions.',
+  Rooms: 'Create, list, read, join, leave and invite to rooms; pending invitations; read positions.',
   Messages: 'Post, read, edit and delete messages; history and threads.',
   Activity: 'Typing indicators, reactions and presence.',
   Service: 'Health, readiness, metrics and this document. No token needed.',
@@ -55,6 +57,11 @@ export interface RouteDoc {
 const NOT_VISIBLE = 'the room does not exist or is private and the caller is not a member';
 const MESSAGE_NOT_VISIBLE = 'the message does not exist or is in a private room the caller is not in';
 const NOT_MEMBER = 'the room is public but the caller has not joined it';
+const NOT_INVITED = 'the room does not exist, or is private and the caller is neither a member nor invited';
+const OR_UNAUTHENTICATED = 'or too many failed authentications from this address';
+const READ_LIMITED = `more than the per-user read budget (default ${BUDGET.readsPerSecond} a second, socket and HTTP together), ${OR_UNAUTHENTICATED}`;
+const MEMBERSHIP_LIMITED = `more than the per-user membership budget (joins, leaves, declines and read positions; default ${BUDGET.membershipPerSecond} a second), ${OR_UNAUTHENTICATED}`;
+const INVITE_LIMITED = `more than the per-user invite budget (one point per distinct user invited; default ${BUDGET.invitesPerMinute} a minute), ${OR_UNAUTHENTICATED}`;
 
 /** The routes under /api (server/http/routes/*-routes.ts, mounted at /api behind the token check). */
 export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
@@ -64,20 +71,39 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       path: '/api/rooms',
       operationId: 'createRoom',
       summary: 'Create a room',
-      description: 'The caller becomes its owner and first member; invitees become members at once.',
+      description:
+        'The caller becomes its owner and only member. Each of `invited_users` gets a pending invitation (`room:invited`) and becomes a member only by joining; the answer shows members only, the same whether an invited id exists or not.',
       tag: 'Rooms',
       body: p.createRoomRequest,
       answers: [{ status: 201, description: 'The new room, with its members.', schema: roomDetailSchema }],
-      errors: { FORBIDDEN: '`creator_id` is given and differs from the token’s subject' },
+      errors: {
+        FORBIDDEN: '`creator_id` is given and differs from the token’s subject',
+        RATE_LIMITED: `more than the per-user room budget (default ${BUDGET.roomsPerMinute} a minute) or invite budget (one point per invitee; default ${BUDGET.invitesPerMinute} a minute), ${OR_UNAUTHENTICATED}`,
+      },
     },
     {
       method: 'get',
       path: '/api/rooms',
       operationId: 'listRooms',
       summary: 'List rooms',
-      description: 'Every public room and the private rooms the caller is a member of.',
+      description:
+        'Every public room and the private rooms the caller is a member of, oldest first, a page at a time: pass `next_cursor` back as `cursor` for the next page.',
       tag: 'Rooms',
-      answers: [{ status: 200, description: 'The rooms.', schema: roomListSchema }],
+      query: p.pageQuery,
+      answers: [{ status: 200, description: 'A page of rooms.', schema: roomListSchema }],
+      errors: { RATE_LIMITED: READ_LIMITED },
+    },
+    {
+      method: 'get',
+      path: '/api/invites',
+      operationId: 'listInvites',
+      summary: 'List the caller’s pending invitations',
+      description:
+        'Oldest first, a page at a time: pass `next_cursor` back as `cursor` for the next page. Accept one by joining the room; decline it with `POST /api/rooms/{room_id}/decline`.',
+      tag: 'Rooms',
+      query: p.pageQuery,
+      answers: [{ status: 200, description: 'A page of invitations.', schema: inviteListSchema }],
+      errors: { RATE_LIMITED: READ_LIMITED },
     },
     {
       method: 'get',
@@ -87,19 +113,19 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       tag: 'Rooms',
       params: p.roomIdParam,
       answers: [{ status: 200, description: 'The room.', schema: roomDetailSchema }],
-      errors: { NOT_FOUND: NOT_VISIBLE },
+      errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
     },
     {
       method: 'post',
       path: '/api/rooms/{room_id}/join',
       operationId: 'joinRoom',
-      summary: 'Join a public room',
+      summary: 'Join a room, or accept an invitation to it',
       description:
-        'Idempotent. A private room cannot be joined without an invitation (and is invisible until then).',
+        'Idempotent. Joining accepts the caller’s pending invitation, if any. A private room can be joined only with one (and is invisible otherwise).',
       tag: 'Rooms',
       params: p.roomIdParam,
       answers: [{ status: 200, description: 'The room, the caller now a member.', schema: roomDetailSchema }],
-      errors: { NOT_FOUND: NOT_VISIBLE },
+      errors: { NOT_FOUND: NOT_INVITED, RATE_LIMITED: MEMBERSHIP_LIMITED },
     },
     {
       method: 'post',
@@ -111,19 +137,39 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       tag: 'Rooms',
       params: p.roomIdParam,
       answers: [{ status: 204, description: 'Left (or was not a member).' }],
-      errors: { NOT_FOUND: NOT_VISIBLE },
+      errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: MEMBERSHIP_LIMITED },
+    },
+    {
+      method: 'post',
+      path: '/api/rooms/{room_id}/decline',
+      operationId: 'declineInvite',
+      summary: 'Decline an invitation',
+      description:
+        'Drops the caller’s pending invitation to the room; nobody is told. The room can invite again.',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      answers: [{ status: 204, description: 'Declined.' }],
+      errors: {
+        NOT_FOUND: 'the caller has no pending invitation to this room',
+        RATE_LIMITED: MEMBERSHIP_LIMITED,
+      },
     },
     {
       method: 'post',
       path: '/api/rooms/{room_id}/invite',
       operationId: 'inviteToRoom',
       summary: 'Invite users to a room (owner only)',
-      description: 'Invitees become members at once; inviting a member again does nothing.',
+      description:
+        'Each invitee gets a pending invitation (`room:invited`) and becomes a member only by joining. Inviting a member or a pending invitee again does nothing; the answer shows members only, the same whether an invited id exists or not.',
       tag: 'Rooms',
       params: p.roomIdParam,
       body: p.inviteRequest,
-      answers: [{ status: 200, description: 'The room with its new members.', schema: roomDetailSchema }],
-      errors: { FORBIDDEN: 'the caller is not an owner of the room', NOT_FOUND: NOT_VISIBLE },
+      answers: [{ status: 200, description: 'The room with its members.', schema: roomDetailSchema }],
+      errors: {
+        FORBIDDEN: 'the caller is not an owner of the room',
+        NOT_FOUND: NOT_VISIBLE,
+        RATE_LIMITED: INVITE_LIMITED,
+      },
     },
     {
       method: 'post',
@@ -136,7 +182,7 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       params: p.roomIdParam,
       body: p.readRequest,
       answers: [{ status: 200, description: 'The caller’s read state.', schema: readStateSchema }],
-      errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
+      errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: MEMBERSHIP_LIMITED },
     },
     {
       method: 'post',

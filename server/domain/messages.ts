@@ -53,12 +53,15 @@ export class MessageService {
   }
 
   async get(actor: Actor, messageId: string): Promise<Message> {
+    await this.deps.rateLimiter.consume('read', actor.id);
     return (await visibleMessage(this.deps.store, actor, messageId)).message;
   }
 
   /** The author only; a tombstone cannot be edited. */
   async edit(actor: Actor, messageId: string, content: string): Promise<Message> {
     const { store, notifier } = this.deps;
+    // Edits and deletes are broadcast like sends, so they spend the same budget.
+    await this.deps.rateLimiter.consume('message', actor.id);
     const { message, room } = await visibleMessage(store, actor, messageId);
     requireMembership(room);
     if (message.user_id !== actor.id) throw forbidden('only the author can edit a message');
@@ -78,6 +81,7 @@ export class MessageService {
   /** The author or a room owner; leaves a tombstone (same id and seq). Deleting twice is a no-op. */
   async delete(actor: Actor, messageId: string): Promise<void> {
     const { store, notifier } = this.deps;
+    await this.deps.rateLimiter.consume('message', actor.id);
     const { message, room } = await visibleMessage(store, actor, messageId);
     requireMembership(room);
     if (message.user_id !== actor.id) {
@@ -96,6 +100,7 @@ export class MessageService {
 
   async history(actor: Actor, input: HistoryInput): Promise<HistoryPage> {
     const { store, limits } = this.deps;
+    await this.deps.rateLimiter.consume('read', actor.id);
     const room = await visibleRoom(store, actor, input.room_id);
     if (input.parent_id) {
       const parent = await store.getMessage(input.parent_id);

@@ -34,6 +34,7 @@ export class PresenceService {
 
   /** The presence of users who share a room with the actor (and the actor's own); NOT_FOUND otherwise. */
   async get(actor: Actor, userIds: readonly string[]): Promise<PresenceEntry[]> {
+    await this.deps.rateLimiter.consume('read', actor.id);
     const others = [...new Set(userIds)].filter((id) => id !== actor.id);
     const sharing = new Set(await this.deps.store.usersSharingRoomWith(actor.id, others));
     const hidden = userIds.flatMap((id, i) =>
@@ -45,6 +46,7 @@ export class PresenceService {
 
   /** The presence of every member of a room the actor belongs to. */
   async ofRoom(actor: Actor, roomId: string): Promise<PresenceEntry[]> {
+    await this.deps.rateLimiter.consume('read', actor.id);
     await roomToWriteIn(this.deps.store, actor, roomId);
     const members = await this.deps.store.listMembers(roomId);
     return this.entries(members.map((m) => m.user_id));

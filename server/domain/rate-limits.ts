@@ -9,7 +9,7 @@ export const RATE_LIMIT_KINDS = [
   'typing',
   /** reaction:add, reaction:remove */
   'reaction',
-  /** Reads: room:list, room:get, room:invites, message:history, presence:get and their HTTP routes. */
+  /** Reads: room:list, room:get, invite:list, message:history, presence:get and their HTTP routes. */
   'read',
   /** room:join, room:leave, room:decline, room:read (writes that change membership or read state). */
   'membership',

@@ -1,28 +1,37 @@
 import type { z } from 'zod';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
-import type { ReadState, Room, RoomDetail } from '../../shared/schemas/objects';
+import type { ReadState, Room, RoomDetail, RoomList } from '../../shared/schemas/objects';
 import type { NewMember, StoredMember } from '../store/types';
 import { roomToWriteIn, visibleRoom } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
+import type { InviteService } from './invites';
+import { pageQuery, toPage, type PageRequest } from './paging';
 import type { TypingService } from './typing-service';
 
 export type RoomCreateInput = z.output<PayloadSchemas['roomCreate']>;
 
-/** Rooms and their membership: create, list, read, join, leave, invite. */
+/**
+ * Rooms and their membership: create, list, read, join (which accepts a pending invite), leave,
+ * invite. Every call spends the actor's rate budget of its kind before doing any work.
+ */
 export class RoomService {
   constructor(
     private readonly deps: DomainDeps,
     private readonly typing: TypingService,
+    private readonly invites: InviteService,
   ) {}
 
+  /** The creator is the one member (owner); `invited_users` are invited, not made members. */
   async create(actor: Actor, input: RoomCreateInput): Promise<RoomDetail> {
-    const { store, notifier } = this.deps;
+    const { store, notifier, rateLimiter } = this.deps;
+    const invitees = [...new Set(input.invited_users)].filter((u) => u !== actor.id);
+    await rateLimiter.consume('room', actor.id);
+    if (invitees.length > 0) await rateLimiter.consume('invite', actor.id, invitees.length);
     await this.deps.users.remember(actor);
     const id = this.deps.newId();
     const at = this.deps.now().toISOString();
-    const invitees = [...new Set(input.invited_users)].filter((u) => u !== actor.id);
     await store.createRoom(
       {
         id,
@@ -32,39 +41,65 @@ export class RoomService {
         created_by: actor.id,
         created_at: at,
       },
-      [{ user_id: actor.id, role: 'owner', joined_at: at }, ...invitees.map((u) => member(u, at))],
+      [{ user_id: actor.id, role: 'owner', joined_at: at }],
     );
-    notifier.joinRoom([actor.id, ...invitees], id);
+    notifier.joinRoom([actor.id], id);
     const detail = await this.detail(id, actor.id);
+    await this.invites.send(actor, detail, invitees, at);
+    // The creator's other sockets learn of the room.
     await this.announce(detail);
     return detail;
   }
 
-  async list(actor: Actor): Promise<Room[]> {
-    return this.deps.store.listRooms(actor.id);
+  /** Public rooms and the private rooms the actor is in, oldest first, a page at a time. */
+  async list(actor: Actor, request: PageRequest): Promise<RoomList> {
+    await this.deps.rateLimiter.consume('read', actor.id);
+    const { query, pageSize } = pageQuery(request, this.deps.limits.roomListDefault);
+    const rows = await this.deps.store.listRooms(actor.id, query);
+    const page = toPage(rows, pageSize, (r) => ({ at: r.created_at, id: r.id }));
+    return { rooms: page.items, next_cursor: page.next_cursor };
   }
 
   async get(actor: Actor, roomId: string): Promise<RoomDetail> {
+    await this.deps.rateLimiter.consume('read', actor.id);
     await visibleRoom(this.deps.store, actor, roomId);
     return this.detail(roomId, actor.id);
   }
 
-  /** Idempotent; a private room is joined by invitation only (and is invisible until then). */
+  /**
+   * Idempotent. Accepts the actor's pending invite when there is one; a private room is joined by
+   * invitation only (and is invisible until then, as for any non-member).
+   */
   async join(actor: Actor, roomId: string): Promise<RoomDetail> {
     const { store, notifier } = this.deps;
-    const room = await visibleRoom(store, actor, roomId);
-    if (!room.is_member) {
-      await this.deps.users.remember(actor);
-      const added = await store.addMembers(roomId, [member(actor.id, this.deps.now().toISOString())]);
+    await this.deps.rateLimiter.consume('membership', actor.id);
+    const room = await store.getRoom(roomId, actor.id);
+    if (!room) throw notFound('room', 'room_id');
+    if (!room.is_member && (await this.enter(actor, room))) {
       notifier.joinRoom([actor.id], roomId);
-      for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, actor.name);
+      this.announceMembership('room:user_joined', roomId, actor.id, actor.name);
     }
     return this.detail(roomId, actor.id);
+  }
+
+  /** Makes the actor a member of a room they are not in; true when this call did it. */
+  private async enter(actor: Actor, room: Room): Promise<boolean> {
+    const { store } = this.deps;
+    const invited = await store.hasInvite(room.id, actor.id);
+    if (room.is_private && !invited) throw notFound('room', 'room_id');
+    await this.deps.users.remember(actor);
+    const joining = member(actor.id, this.deps.now().toISOString());
+    if (invited && (await store.acceptInvite(room.id, joining))) return true;
+    if (!room.is_private) return (await store.addMembers(room.id, [joining])).length > 0;
+    // The invite went meanwhile: accepted by a concurrent join (a no-op here), or declined.
+    if (await store.getMember(room.id, actor.id)) return false;
+    throw notFound('room', 'room_id');
   }
 
   /** Idempotent. When the owner leaves, the longest-standing member becomes owner. */
   async leave(actor: Actor, roomId: string): Promise<void> {
     const { store, notifier } = this.deps;
+    await this.deps.rateLimiter.consume('membership', actor.id);
     const room = await visibleRoom(store, actor, roomId);
     if (!room.is_member) return;
     const { removed, newOwnerId } = await store.removeMember(roomId, actor.id);
@@ -76,29 +111,27 @@ export class RoomService {
     if (newOwnerId) await this.announce(await this.detail(roomId, newOwnerId));
   }
 
-  /** Owner only. Invitees become members at once, as in Slack's private channels. */
+  /**
+   * Owner only. Invites are pending until accepted (join) or declined: the answer shows members
+   * only, and reads the same whether an invited id exists, is already invited, or is a member.
+   */
   async invite(actor: Actor, roomId: string, userIds: readonly string[]): Promise<RoomDetail> {
-    const { store, notifier } = this.deps;
-    await visibleRoom(store, actor, roomId);
+    const { store } = this.deps;
+    const invitees = [...new Set(userIds)];
+    await this.deps.rateLimiter.consume('invite', actor.id, invitees.length);
+    const room = await visibleRoom(store, actor, roomId);
     const me = await store.getMember(roomId, actor.id);
     if (me?.role !== 'owner') throw forbidden('only the room owner can invite');
-    const at = this.deps.now().toISOString();
-    const added = await store.addMembers(
-      roomId,
-      [...new Set(userIds)].map((u) => member(u, at)),
-    );
-    const detail = await this.detail(roomId, actor.id);
-    if (added.length === 0) return detail;
-    const addedIds = added.map((m) => m.user_id);
-    notifier.joinRoom(addedIds, roomId);
-    for (const m of added) this.announceMembership('room:user_joined', roomId, m.user_id, m.username);
-    await this.announce(detail);
-    return detail;
+    // Invitees see the inviter's name: the latest one, as a member's.
+    await this.deps.users.remember(actor);
+    await this.invites.send(actor, room, invitees, this.deps.now().toISOString());
+    return this.detail(roomId, actor.id);
   }
 
   /** Moves the actor's read position forward (never backwards) and announces it to the room. */
   async markRead(actor: Actor, roomId: string, seq: number): Promise<ReadState> {
     const { store, notifier } = this.deps;
+    await this.deps.rateLimiter.consume('membership', actor.id);
     await roomToWriteIn(store, actor, roomId);
     const position = await store.markRead(roomId, actor.id, seq);
     if (!position) throw forbidden('join the room first');

@@ -1,4 +1,5 @@
 import type { DomainDeps } from './deps';
+import { InviteService } from './invites';
 import { MessageService } from './messages';
 import { PresenceService } from './presence-service';
 import { ReactionService } from './reactions';
@@ -8,6 +9,7 @@ import { TypingService } from './typing-service';
 /** The one service layer both transports call. */
 export interface Services {
   rooms: RoomService;
+  invites: InviteService;
   messages: MessageService;
   typing: TypingService;
   presence: PresenceService;
@@ -16,8 +18,10 @@ export interface Services {
 
 export function createServices(deps: DomainDeps): Services {
   const typing = new TypingService(deps);
+  const invites = new InviteService(deps);
   return {
-    rooms: new RoomService(deps, typing),
+    rooms: new RoomService(deps, typing, invites),
+    invites,
     messages: new MessageService(deps, typing),
     typing,
     presence: new PresenceService(deps, typing),

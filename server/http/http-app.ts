@@ -46,7 +46,7 @@ export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   app.use(metricsRoutes(deps.metrics));
   app.use(adminUiRoutes(deps.config.adminUi.enabled));
   app.use(docsRoutes(deps.config.limits));
-  app.use(demoRoutes());
+  app.use(demoRoutes(undefined, { sourceMaps: deps.config.env !== 'production' }));
   const api = express.Router();
   // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.
   api.use(requireAuth(deps.verify, deps.rateLimiter));

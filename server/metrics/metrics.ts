@@ -5,6 +5,9 @@ import { processMetrics } from './process-metrics';
 /** The transports whose live connections `chat_connected_sockets` counts. */
 export type Transport = 'socket.io' | 'websocket';
 
+/** Why the server closed a connection on its own (a guard tripped). */
+export type ConnectionCloseReason = 'slow_consumer' | 'transport_error' | 'unsolicited_pong';
+
 /**
  * One app's Prometheus metrics, in a registry of its own (tests run many apps in one process).
  * The layers report through small interfaces this class satisfies (DomainMetrics, the realtime
@@ -35,6 +38,15 @@ export class Metrics implements DomainMetrics {
     registers: [this.registry],
   });
 
+  private readonly connectionsClosed = new Counter({
+    name: 'chat_connections_closed_total',
+    help:
+      'Connections the server closed because a guard tripped: slow_consumer (more unread output ' +
+      'buffered than MAX_BUFFERED_BYTES), transport_error, unsolicited_pong.',
+    labelNames: ['transport', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   private readonly messagesStored = new Counter({
     name: 'chat_messages_stored_total',
     help: 'New messages stored (a repeated client_id is not a new message).',
@@ -42,6 +54,11 @@ export class Metrics implements DomainMetrics {
   });
 
   constructor() {
+    // Every close a guard can make is exposed from the start (at 0), so rates and alerts see it.
+    for (const reason of ['slow_consumer', 'transport_error', 'unsolicited_pong'] as const) {
+      this.connectionsClosed.inc({ transport: 'socket.io', reason }, 0);
+    }
+    this.connectionsClosed.inc({ transport: 'websocket', reason: 'slow_consumer' }, 0);
     const counts = this.connectionCounts;
     new Gauge({
       name: 'chat_connected_sockets',
@@ -63,6 +80,10 @@ export class Metrics implements DomainMetrics {
   eventHandled(event: string, outcome: string, seconds: number): void {
     this.events.inc({ event, outcome });
     this.eventDuration.observe({ event }, seconds);
+  }
+
+  connectionClosed(transport: Transport, reason: ConnectionCloseReason): void {
+    this.connectionsClosed.inc({ transport, reason });
   }
 
   httpRequest(method: string, route: string, status: number, seconds: number): void {

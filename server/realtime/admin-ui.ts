@@ -2,6 +2,8 @@ import { instrument } from '@socket.io/admin-ui';
 import { hash } from 'bcryptjs';
 import type { Server } from 'socket.io';
 import type { AdminUiConfig } from '../config/env';
+import { toWireError } from '../domain/errors';
+import type { RateLimiter } from '../domain/rate-limits';
 import type { ChatServer } from './types';
 
 export const ADMIN_NAMESPACE = '/admin';
@@ -19,6 +21,7 @@ const BCRYPT_ROUNDS = 10;
 export async function attachAdminUi(
   io: ChatServer,
   config: Extract<AdminUiConfig, { enabled: true }>,
+  rateLimiter: RateLimiter,
 ): Promise<void> {
   // The Admin UI compares the password with bcrypt and insists on receiving a hash.
   const password = BCRYPT_HASH.test(config.password)
@@ -30,6 +33,21 @@ export async function attachAdminUi(
     const auth: unknown = socket.handshake.auth;
     next(hasCredentialShape(auth) ? undefined : new Error('invalid credentials'));
   });
+  // Each password attempt costs a bcrypt comparison on the event loop: attempts are counted per
+  // address before any hash is computed, so guessing cannot stall the server (or go on for long).
+  io.of(ADMIN_NAMESPACE).use((socket, next) => {
+    if (!hasPassword(socket.handshake.auth)) {
+      next();
+      return;
+    }
+    rateLimiter.consume('adminLogin', socket.handshake.address).then(
+      () => next(),
+      (err: unknown) => {
+        const { body } = toWireError(err);
+        next(Object.assign(new Error(body.code), { data: body }));
+      },
+    );
+  });
   // The instrumentation is typed for a Server without event maps; ours only adds types to it.
   instrument(io as unknown as Server, {
     namespaceName: ADMIN_NAMESPACE,
@@ -37,6 +55,10 @@ export async function attachAdminUi(
     mode: 'production',
     readonly: true,
   });
+}
+
+function hasPassword(auth: unknown): boolean {
+  return typeof auth === 'object' && auth !== null && 'password' in auth;
 }
 
 function hasCredentialShape(auth: unknown): boolean {

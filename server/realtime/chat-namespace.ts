@@ -1,10 +1,13 @@
 import { channel, type ClientEvents } from '../../shared/events';
 import type { TokenVerifier } from '../auth/jwt';
+import type { ConnectionGuards } from '../config/env';
 import type { RateLimiter } from '../domain/rate-limits';
 import type { Services } from '../domain/services';
 import type { UserDirectory } from '../domain/user-directory';
 import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
+import { guardEngineConnections, type ConnectionCloseObserver } from './connection-guard';
+import type { ConnectionSlots } from './connection-slots';
 import { bindEvents, type EventHandlers, type EventObserver } from './event-handler';
 import { activityHandlers } from './handlers/activity-handlers';
 import { messageHandlers } from './handlers/message-handlers';
@@ -13,8 +16,11 @@ import { socketAuth } from './socket-auth';
 import { atTokenExpiry } from './token-expiry';
 import type { ChatNamespace, ChatServer, ChatSocket } from './types';
 
-/** What the namespace reports: every event (through the wrapper) and how many sockets are live. */
-export interface NamespaceMetrics extends EventObserver {
+/**
+ * What the namespace reports: every event (through the wrapper), how many sockets are live, and
+ * connections its guards closed.
+ */
+export interface NamespaceMetrics extends EventObserver, ConnectionCloseObserver {
   countConnections(transport: 'socket.io', count: () => number): void;
 }
 
@@ -27,6 +33,10 @@ export interface ChatNamespaceDeps {
   events: ClientEvents;
   logger: Logger;
   metrics: NamespaceMetrics;
+  /** Bounds per socket (events in flight, bytes buffered). */
+  guards: ConnectionGuards;
+  /** Connections per user on this node, shared with the plain WebSocket endpoint. */
+  slots: ConnectionSlots;
 }
 
 export interface AttachedNamespace {
@@ -54,12 +64,18 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
   };
 
   deps.metrics.countConnections('socket.io', () => nsp.sockets.size);
-  nsp.use(socketAuth(deps.verify, deps.store, deps.users, deps.rateLimiter, logger));
+  guardEngineConnections(io, {
+    bufferedBytes: deps.guards.bufferedBytes,
+    nsp,
+    logger,
+    observer: deps.metrics,
+  });
+  nsp.use(socketAuth({ ...deps, logger }));
   nsp.on('connection', (socket) => {
     const { actor, roomIds } = socket.data;
     void socket.join([channel.user(actor.id), ...roomIds.map(channel.room)]);
     logger.info('socket connected', { user_id: actor.id, socket_id: socket.id });
-    bindEvents(socket, deps.events, handlers, logger, deps.metrics);
+    bindEvents(socket, deps.events, handlers, logger, deps.metrics, deps.guards);
     track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
     // A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting

@@ -5,36 +5,56 @@ import type { RateLimiter } from '../domain/rate-limits';
 import type { UserDirectory } from '../domain/user-directory';
 import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
+import type { ConnectionSlots } from './connection-slots';
 import type { ChatSocket } from './types';
 
+export interface SocketAuthDeps {
+  verify: TokenVerifier;
+  store: ChatStore;
+  users: UserDirectory;
+  rateLimiter: RateLimiter;
+  /** Connections per user on this node (shared with the plain WebSocket endpoint). */
+  slots: ConnectionSlots;
+  logger: Logger;
+}
+
 /**
- * Namespace middleware: a socket is admitted only with a valid token. A refusal reaches the
- * client's `connect_error` with `err.message` set to the error code ("UNAUTHORIZED", or
- * "RATE_LIMITED" for an address that keeps failing) and the error body in `err.data`.
+ * Namespace middleware: a socket is admitted only with a valid token, within the handshake budget
+ * of its address and the connection cap of its user. A refusal reaches the client's
+ * `connect_error` with `err.message` set to the error code ("UNAUTHORIZED", or "RATE_LIMITED"
+ * for an address that connects or fails too often, or a user at the cap) and the error body in
+ * `err.data`.
  */
-export function socketAuth(
-  verify: TokenVerifier,
-  store: ChatStore,
-  users: UserDirectory,
-  rateLimiter: RateLimiter,
-  logger: Logger,
-) {
+export function socketAuth(deps: SocketAuthDeps) {
+  const { verify, store, users, rateLimiter, slots, logger } = deps;
   return async (socket: ChatSocket, next: (err?: ExtendedError) => void): Promise<void> => {
     try {
+      const address = socket.handshake.address;
+      // Counted before the token is even verified: verification and the reads below are the cost.
+      await rateLimiter.consume('handshake', address);
       const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
       // The token alone, or (as in an Authorization header) prefixed with "Bearer ".
       const token = typeof raw === 'string' ? (bearerToken(raw) ?? raw) : undefined;
       const actor = await verify(token).catch(async (err: unknown) => {
-        await rateLimiter.consume('unauthenticated', socket.handshake.address);
+        await rateLimiter.consume('unauthenticated', address);
         throw err;
       });
       await users.remember(actor);
       socket.data.actor = actor;
       socket.data.roomIds = await store.roomIdsOf(actor.id);
+      // Last, with nothing awaited after it, so a slot taken is a socket admitted. It is given back
+      // when the socket disconnects, or when its connection closes before it ever connected.
+      const release = slots.take(actor.id);
+      socket.conn.once('close', release);
+      socket.once('disconnect', () => {
+        release();
+        socket.conn.off('close', release);
+      });
       next();
     } catch (err) {
       const { body, unexpected } = toWireError(err);
       if (unexpected) logger.error('socket authentication failed', { err });
+      else logger.debug('socket refused', { code: body.code, address: socket.handshake.address });
       const refusal: ExtendedError = Object.assign(new Error(body.code), { data: body });
       next(refusal);
     }

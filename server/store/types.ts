@@ -1,4 +1,13 @@
-import type { HistoryPage, Member, MemberRole, Message, Reaction, Room } from '../../shared/schemas/objects';
+import type {
+  HistoryPage,
+  Invite,
+  Member,
+  MemberRole,
+  Message,
+  Reaction,
+  Room,
+} from '../../shared/schemas/objects';
+import type { PageKey } from '../../shared/schemas/page-cursor';
 import type { MessageType } from '../../shared/schemas/primitives';
 
 /**
@@ -23,8 +32,11 @@ export interface ChatStore {
   createRoom(room: NewRoom, members: NewMember[]): Promise<void>;
   /** The room as `viewerId` sees it (membership and read state), or null when it does not exist. */
   getRoom(roomId: string, viewerId: string): Promise<Room | null>;
-  /** Public rooms and the private rooms `viewerId` belongs to, oldest first. */
-  listRooms(viewerId: string): Promise<Room[]>;
+  /**
+   * Public rooms and the private rooms `viewerId` belongs to, oldest first (created_at, then id).
+   * With a page: at most `limit` of them, those after its key.
+   */
+  listRooms(viewerId: string, page?: PageQuery): Promise<Room[]>;
   listMembers(roomId: string): Promise<StoredMember[]>;
   getMember(roomId: string, userId: string): Promise<StoredMember | null>;
   /** Adds the ones not yet members, with their read position at the room's last seq; returns those. */
@@ -39,6 +51,27 @@ export interface ChatStore {
    * backwards). Null when the user is not a member.
    */
   markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null>;
+
+  /**
+   * Invites each of `userIds` (each once) who is neither a member nor already invited; answers
+   * those newly invited, in the order given. Nothing for a room that does not exist.
+   */
+  addInvites(roomId: string, userIds: readonly string[], invitedBy: string, at: string): Promise<string[]>;
+  /** Whether the user has a pending invite to the room. */
+  hasInvite(roomId: string, userId: string): Promise<boolean>;
+  /**
+   * Accepts a pending invite in one transaction: deletes it and adds the member with their read
+   * position at the room's last seq. Answers the new member; null when there was no pending invite
+   * (nothing changes) or the user already was a member (the invite is gone).
+   */
+  acceptInvite(roomId: string, member: NewMember): Promise<StoredMember | null>;
+  /** Deletes a pending invite; false when there was none. */
+  declineInvite(roomId: string, userId: string): Promise<boolean>;
+  /**
+   * The user's pending invites, oldest first (invited_at, then room id; the key's `id` is the room
+   * id), at most `limit` after the page's key. Rooms the user is already a member of are left out.
+   */
+  listInvites(userId: string, page: PageQuery): Promise<Invite[]>;
 
   /**
    * Stores a message with the room's next seq, in one transaction with: the parent's reply_count,
@@ -58,13 +91,43 @@ export interface ChatStore {
    */
   deleteMessage(messageId: string): Promise<Message | null>;
 
-  /** One reaction per (message, user, emoji): false when it was already there. */
-  addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean>;
+  /**
+   * One reaction per (message, user, emoji), within `caps`: the count check and the insert are one
+   * atomic step, so concurrent adds from any socket or node never overshoot a cap. 'exists' when
+   * the user already had this emoji there (nothing changes, whatever the caps).
+   */
+  addReaction(
+    messageId: string,
+    userId: string,
+    emoji: string,
+    at: string,
+    caps: ReactionCaps,
+  ): Promise<AddReactionOutcome>;
   /** False when there was nothing to remove. */
   removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean>;
-  /** The message's reactions: each emoji with its count and users, ordered by first use. */
+  /**
+   * The message's reactions: each emoji with its exact count and its first users (at most the
+   * store's `reactionUsersShown`), ordered by first use. Every Message a store returns carries these.
+   */
   reactionsOf(messageId: string): Promise<Reaction[]>;
 }
+
+/** A keyset page: at most `limit` rows after `after` (from the first row when null). */
+export interface PageQuery {
+  limit: number;
+  after: PageKey | null;
+}
+
+/** The bounds on one message's reactions, enforced by `addReaction`. */
+export interface ReactionCaps {
+  /** Distinct emoji on the message. */
+  perMessage: number;
+  /** Distinct emoji one user has on the message (an emoji others already use counts here only). */
+  perUser: number;
+}
+
+/** 'message_full': a new emoji past `perMessage`; 'user_full': past the user's `perUser`. */
+export type AddReactionOutcome = 'added' | 'exists' | 'message_full' | 'user_full';
 
 export interface StoredUser {
   user_id: string;

@@ -80,13 +80,26 @@ export interface ChatClient {
 
   /** Creates a room and follows it from its start. */
   createRoom(payload: ClientPayload<'room:create'>): Promise<AckData<'room:create'>>;
-  listRooms(): Promise<AckData<'room:list'>>;
+  /**
+   * A page of rooms (public ones and the private ones the user is in), oldest first. Without
+   * arguments the first page of the server's default size; pass the answer's `next_cursor` as
+   * `cursor` for the next one (it is null on the last page).
+   */
+  listRooms(page?: ClientPayload<'room:list'>): Promise<AckData<'room:list'>>;
   getRoom(roomId: string): Promise<AckData<'room:get'>>;
-  /** Joins a room and follows it from its last message at the time of joining (unless already followed). */
+  /**
+   * Joins a room and follows it from its last message at the time of joining (unless already
+   * followed). Joining accepts a pending invitation, the only way into a private room.
+   */
   joinRoom(roomId: string): Promise<AckData<'room:join'>>;
   /** Leaves a room and stops following it. */
   leaveRoom(roomId: string): Promise<AckData<'room:leave'>>;
+  /** Invites users (owner only): each is told by `room:invited` and is a member once they join. */
   invite(roomId: string, userIds: string[]): Promise<AckData<'room:invite'>>;
+  /** A page of the user's pending invitations, oldest first (paged like `listRooms`). */
+  listInvites(page?: ClientPayload<'invite:list'>): Promise<AckData<'invite:list'>>;
+  /** Declines a pending invitation (accept one with `joinRoom`). */
+  declineInvite(roomId: string): Promise<AckData<'room:decline'>>;
   markRead(roomId: string, seq: number): Promise<AckData<'room:read'>>;
   sendMessage(payload: ClientPayload<'message:send'>): Promise<AckData<'message:send'>>;
   editMessage(messageId: string, content: string): Promise<AckData<'message:edit'>>;

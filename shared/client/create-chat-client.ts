@@ -100,6 +100,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     listeners.emit('room:user_left', left);
   });
   socket.on('room:updated', (room) => listeners.emit('room:updated', room));
+  socket.on('room:invited', (invite) => listeners.emit('room:invited', invite));
   socket.on('presence:update', (presence) => listeners.emit('presence:update', presence));
   socket.on('receipt:updated', (receipt) => listeners.emit('receipt:updated', receipt));
 
@@ -125,7 +126,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       followFrom(detail.id, detail.last_message_seq);
       return detail;
     },
-    listRooms: () => request('room:list', {}),
+    listRooms: (page = {}) => request('room:list', page),
     getRoom: (roomId) => request('room:get', { room_id: roomId }),
     joinRoom: (roomId) => {
       const joined = request('room:join', { room_id: roomId });
@@ -139,6 +140,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return left;
     },
     invite: (roomId, userIds) => request('room:invite', { room_id: roomId, user_ids: userIds }),
+    listInvites: (page = {}) => request('invite:list', page),
+    declineInvite: (roomId) => request('room:decline', { room_id: roomId }),
     markRead: (roomId, seq) => request('room:read', { room_id: roomId, seq }),
     sendMessage: (payload) => request('message:send', payload),
     editMessage: (messageId, content) => request('message:edit', { message_id: messageId, content }),

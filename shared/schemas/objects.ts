@@ -59,8 +59,29 @@ export type Member = z.infer<typeof memberSchema>;
 export const roomDetailSchema = roomSchema.extend({ members: z.array(memberSchema) });
 export type RoomDetail = z.infer<typeof roomDetailSchema>;
 
-export const roomListSchema = z.object({ rooms: z.array(roomSchema) });
+/** `next_cursor` asks for the page after this one; null on the last page. */
+const nextCursorSchema = z.string().nullable();
+
+export const roomListSchema = z.object({ rooms: z.array(roomSchema), next_cursor: nextCursorSchema });
 export type RoomList = z.infer<typeof roomListSchema>;
+
+/**
+ * A pending invitation, as its invitee sees it: what the room is and who asked. The invitee is not
+ * a member until they join (accept); they may also decline.
+ */
+export const inviteSchema = z.object({
+  room_id: entityIdSchema,
+  room_name: z.string(),
+  description: z.string().nullable(),
+  is_private: z.boolean(),
+  invited_by: userIdSchema,
+  inviter_username: z.string(),
+  invited_at: timestampSchema,
+});
+export type Invite = z.infer<typeof inviteSchema>;
+
+export const inviteListSchema = z.object({ invites: z.array(inviteSchema), next_cursor: nextCursorSchema });
+export type InviteList = z.infer<typeof inviteListSchema>;
 
 export const historyPageSchema = z.object({
   messages: z.array(messageSchema),

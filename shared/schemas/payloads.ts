@@ -10,6 +10,7 @@ import {
   textSchema,
   userIdSchema,
 } from './primitives';
+import { pageCursorSchema } from './page-cursor';
 
 /**
  * Client payloads and HTTP bodies, built for a set of limits: the server builds them from its
@@ -22,6 +23,8 @@ export function createPayloadSchemas(limits: Limits) {
   const clientId = textSchema().min(1).max(limits.clientIdMax);
   const historyLimit = z.number().int().min(1).max(limits.historyMax);
   const cursor = z.number().int().nonnegative();
+  // Room lists and pending-invite lists share one page size.
+  const pageLimit = z.number().int().min(1).max(limits.roomListMax);
 
   const roomCreateShape = {
     name: roomName,
@@ -58,7 +61,8 @@ export function createPayloadSchemas(limits: Limits) {
 
   return {
     roomCreate: z.strictObject(roomCreateShape),
-    roomList: z.strictObject({}),
+    roomList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
+    inviteList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
     roomRef: z.strictObject({ room_id: entityIdSchema }),
     roomInvite: z.strictObject({
       room_id: entityIdSchema,
@@ -90,6 +94,10 @@ export function createPayloadSchemas(limits: Limits) {
       after_seq: queryInt(cursor).optional(),
       limit: queryInt(historyLimit).optional(),
       parent_id: entityIdSchema.optional(),
+    }),
+    pageQuery: z.strictObject({
+      limit: queryInt(pageLimit).optional(),
+      cursor: pageCursorSchema.optional(),
     }),
     roomIdParam: z.strictObject({ room_id: entityIdSchema }),
     messageIdParam: z.strictObject({ id: entityIdSchema }),

@@ -102,7 +102,8 @@ describe('asyncapi.yaml', () => {
       const message = onlyMessage(operation.messages().all(), event);
       expect({ event, description: operation.description() }).toEqual({
         event,
-        description: expect.stringMatching(/^Sent to: .*the room|^Sent to: every room/),
+        // A room's channel, or a user's own (`user:<id>`, for what is said to one user).
+        description: expect.stringMatching(/^Sent to: (.*the room|every room|.*`user:<id>`)/),
       });
       expect({ event, payload: message.payload()?.type() }).toEqual({ event, payload: 'object' });
       expect(serverEvents[event].safeParse(examplePayload(message)).success).toBe(true);

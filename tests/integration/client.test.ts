@@ -109,7 +109,18 @@ describe('chat client (shared/client)', () => {
 
       expect(await bob.deleteMessage(reply.id)).toEqual({});
       const priv = await alice.createRoom({ name: 'private', is_private: true });
-      expect((await alice.invite(priv.id, ['bob'])).members.map((m) => m.user_id)).toEqual(['alice', 'bob']);
+      const invited = nextEvent(bob, 'room:invited');
+      // An invite is pending: the room's members are unchanged until bob accepts by joining.
+      expect((await alice.invite(priv.id, ['bob'])).members.map((m) => m.user_id)).toEqual(['alice']);
+      expect(await invited).toMatchObject({ room_id: priv.id, room_name: 'private', invited_by: 'alice' });
+      expect(await bob.listInvites()).toEqual({
+        invites: [expect.objectContaining({ room_id: priv.id, inviter_username: 'Alice' })],
+        next_cursor: null,
+      });
+      expect(await bob.declineInvite(priv.id)).toEqual({});
+      expect(await bob.listInvites({ limit: 1 })).toEqual({ invites: [], next_cursor: null });
+      await alice.invite(priv.id, ['bob']);
+      expect(await bob.joinRoom(priv.id)).toMatchObject({ id: priv.id, is_member: true, member_count: 2 });
       expect(await bob.leaveRoom(priv.id)).toEqual({});
       // The generic call, for any client event.
       expect(await bob.request('room:get', { room_id: room.id })).toMatchObject({ id: room.id });
@@ -239,7 +250,7 @@ describe('chat client (shared/client)', () => {
       await reconnected;
       expect(issued).toHaveLength(2);
       expect(client.connected).toBe(true);
-      expect(await client.listRooms()).toEqual({ rooms: [] });
+      expect(await client.listRooms()).toEqual({ rooms: [], next_cursor: null });
     });
 
     it('connects only when asked with autoConnect: false', async () => {
@@ -383,11 +394,12 @@ describe('chat client (shared/client)', () => {
     it('passes on messages of a room it does not follow as they come, gaps and all', async () => {
       const alice = await connected('alice');
       const bob = await server.connect(await server.token('bob', 'Bob'));
-      // An invite makes alice a member (her socket gets the room's messages) without her client
-      // creating, joining or reading it: the room is not followed.
+      // Alice accepts an invite with the plain request: a member (her socket gets the room's
+      // messages) without her client creating, joining or reading it, so the room is not followed.
       const roomId = okData(
         await bob.emitWithAck('room:create', { name: 'invited', is_private: true, invited_users: ['alice'] }),
       ).id;
+      await alice.request('room:join', { room_id: roomId });
       const received = record(alice, 'message:new');
       const historyCalls = outgoingHistory(alice);
       const aliceOnServer = serverSocketOf(alice);
@@ -409,6 +421,7 @@ describe('chat client (shared/client)', () => {
       const roomId = okData(
         await bob.emitWithAck('room:create', { name: 'invited', is_private: true, invited_users: ['alice'] }),
       ).id;
+      await alice.request('room:join', { room_id: roomId }); // accepted, not followed
       for (let i = 1; i <= 5; i++) await send(bob, { room_id: roomId, content: `old ${i}` });
       await alice.listRooms(); // a round trip: the old messages' broadcasts have reached alice
       const received = record(alice, 'message:new');
@@ -434,6 +447,8 @@ describe('chat client (shared/client)', () => {
           invited_users: ['alice', 'carol'],
         }),
       ).id;
+      // Accepted with the plain request, which does not follow the room.
+      await Promise.all([alice, carol].map((c) => c.request('room:join', { room_id: roomId })));
       for (let i = 1; i <= 5; i++) await send(bob, { room_id: roomId, content: `old ${i}` });
       // Round trips: the broadcasts of the old messages reach each socket before these answers do.
       await Promise.all([alice.listRooms(), carol.listRooms()]);

@@ -64,6 +64,9 @@ beforeEach(async () => {
   roomId = okData(
     await sockets.alice.emitWithAck('room:create', { name: 'general', invited_users: ['bob', 'carol'] }),
   ).id;
+  // Invitees are members once they accept (join); carol has no socket, so over HTTP.
+  okData(await sockets.bob.emitWithAck('room:join', { room_id: roomId }));
+  expect((await server.http('POST', `/api/rooms/${roomId}/join`, { token: tokens.carol })).status).toBe(200);
 });
 
 afterEach(() => server.close());
@@ -123,6 +126,7 @@ describe('/metrics', () => {
       ['chat_event_duration_seconds', 'histogram'],
       ['http_request_duration_seconds', 'histogram'],
       ['chat_messages_stored_total', 'counter'],
+      ['chat_connections_closed_total', 'counter'],
     ]) {
       expect(text).toContain(`# TYPE ${name} ${type}\n`);
     }

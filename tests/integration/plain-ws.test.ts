@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { HttpError, Message, RoomDetail } from '../../shared';
+import type { HttpError, InviteList, Message, RoomDetail } from '../../shared';
 import { signToken } from '../../server/auth/jwt';
 import {
   plainWsServerFrameSchema,
@@ -315,9 +315,13 @@ describe('plain WebSocket /ws/{room_id}', () => {
     }
     expect((await roomAs('alice', secret)).members.map((m) => m.user_id)).toEqual(['alice']);
 
-    // Invited, bob is a member and connects.
+    // Invited, bob connects: connecting joins the room as room:join does, which accepts the invite.
     okData(await sockets.alice.emitWithAck('room:invite', { room_id: secret, user_ids: ['bob'] }));
+    expect((await roomAs('alice', secret)).members.map((m) => m.user_id)).toEqual(['alice']);
     const bob = await connectTo(secret, tokens.bob);
+    expect((await roomAs('alice', secret)).members.map((m) => m.user_id)).toEqual(['alice', 'bob']);
+    const invites = await server.http<InviteList>('GET', '/api/invites', { token: tokens.bob });
+    expect(invites.body).toEqual({ invites: [], next_cursor: null });
     const sent = okData(
       await sockets.alice.emitWithAck('message:send', { room_id: secret, content: 'psst' }),
     );

@@ -63,6 +63,16 @@ describe('presence', () => {
         invited_users: ['bob', 'carol'],
       }),
     ).id;
+    // Invitees are members once they accept (join): bob and zed over HTTP, so neither connects.
+    const zedToken = await server.token('zed');
+    for (const [token, roomId] of [
+      [tokens.bob, lobby],
+      [tokens.bob, team],
+      [zedToken, lobby],
+    ] as const) {
+      expect((await server.http('POST', `/api/rooms/${roomId}/join`, { token })).status).toBe(200);
+    }
+    okData(await carol().emitWithAck('room:join', { room_id: team }));
   });
 
   afterEach(() => server.close());

@@ -268,6 +268,32 @@ describe('reactions', () => {
     });
   });
 
+  describe('bounded summaries', () => {
+    it('lists the first 10 users of an emoji and counts them all, in acks, reaction:updated and history', async () => {
+      const crowd = Array.from({ length: 12 }, (_, i) => `fan${i + 1}`);
+      const crowdTokens = await Promise.all(crowd.map((user) => server.token(user)));
+      const joins = await Promise.all(
+        crowdTokens.map((token) => server.http('POST', `/api/rooms/${roomId}/join`, { token })),
+      );
+      expect(joins.map((res) => res.status)).toEqual(crowd.map(() => 200));
+      // One after the other: user_ids lists the first to react.
+      for (const [i, token] of crowdTokens.entries()) {
+        const reacted = await server.http('POST', '/api/reactions', {
+          token,
+          body: { message_id: message.id, emoji: '👍' },
+        });
+        expect([crowd[i], reacted.status]).toEqual([crowd[i], 200]);
+      }
+      const told = waitFor(carol(), 'reaction:updated', (s) => s.reactions[0]?.count === 13);
+      const ack = await addOverSocket('bob', '👍');
+      expect(ack).toEqual(state([{ emoji: '👍', count: 13, user_ids: crowd.slice(0, 10) }]));
+      expect(await told).toEqual(ack);
+      const page = okData(await carol().emitWithAck('message:history', { room_id: roomId }));
+      expect(page.messages.map((m) => m.reactions)).toEqual([ack.reactions]);
+      expect((await getMessage()).reactions).toEqual(ack.reactions);
+    });
+  });
+
   describe('reaction:updated', () => {
     it('reaches every member socket of the room (the reactor’s other sockets too) for socket changes', async () => {
       const bobSecond = await server.connect(tokenOf('bob'));
@@ -410,6 +436,7 @@ describe('reactions', () => {
           invited_users: ['bob'],
         }),
       );
+      okData(await bob().emitWithAck('room:join', { room_id: secret.id }));
       const hidden = okData(
         await alice().emitWithAck('message:send', { room_id: secret.id, content: 'shh' }),
       );
@@ -428,7 +455,7 @@ describe('reactions', () => {
         });
         expect([messageId, ...httpError(deleted)]).toEqual([messageId, 404, 'NOT_FOUND']);
       }
-      // The invited member can react to it, and members of the private room are told.
+      // The member who accepted the invite can react to it, and members of the private room are told.
       const told = waitFor(alice(), 'reaction:updated', (s) => s.message_id === hidden.id);
       const ack = await addOverSocket('bob', '👍', hidden.id);
       expect(await told).toEqual(ack);
@@ -487,5 +514,134 @@ describe('reactions', () => {
       await marker;
       expect(told.seen.map((s) => s.message_id)).toEqual([other.id]);
     });
+  });
+});
+
+/**
+ * The bounds on reactions, with small caps set through the environment: distinct emoji per user on
+ * one message (MAX_REACTIONS_PER_USER) and per message (MAX_REACTIONS_PER_MESSAGE), refused with
+ * RATE_LIMITED naming the emoji field and no retry hint (waiting does not lift a cap), and the
+ * per-user `reaction` rate budget (default 10 a second) spent by adds and removes on both transports.
+ */
+describe('reaction bounds', () => {
+  const PER_MESSAGE = 5;
+  const PER_USER = 3;
+
+  let server: TestServer;
+  let tokens: Record<string, string>;
+  let sockets: Record<string, ClientSocket>;
+  let message: Message;
+
+  beforeEach(async () => {
+    server = await startServer({
+      env: { MAX_REACTIONS_PER_MESSAGE: String(PER_MESSAGE), MAX_REACTIONS_PER_USER: String(PER_USER) },
+    });
+    ({ tokens, sockets } = await connectUsers(server, ['alice', 'bob', 'carol']));
+    const roomId = await createRoom(socketOf('alice'), 'general', {
+      joinedBy: [socketOf('bob'), socketOf('carol')],
+    });
+    message = okData(await socketOf('alice').emitWithAck('message:send', { room_id: roomId, content: 'hi' }));
+  });
+
+  afterEach(() => server.close());
+
+  function socketOf(id: string): ClientSocket {
+    return sockets[id] as ClientSocket;
+  }
+
+  const add = (user: string, emoji: string, messageId = message.id) =>
+    socketOf(user).emitWithAck('reaction:add', { message_id: messageId, emoji });
+  const remove = (user: string, emoji: string) =>
+    socketOf(user).emitWithAck('reaction:remove', { message_id: message.id, emoji });
+  const addOverHttp = (user: string, emoji: string) =>
+    server.http<HttpError>('POST', '/api/reactions', {
+      token: tokens[user] as string,
+      body: { message_id: message.id, emoji },
+    });
+  const emojis = (s: ReactionsState): string[] => s.reactions.map((r) => r.emoji);
+
+  /** RATE_LIMITED for a cap: names the emoji field and the cap, and carries no retry_after_ms. */
+  const capError = (reason: string) => ({
+    code: 'RATE_LIMITED',
+    message: expect.stringContaining(reason.match(/\d+/)?.[0] ?? ''),
+    details: [{ field: 'emoji', reason }],
+  });
+
+  async function expectHttpCapRefusal(user: string, emoji: string, reason: string): Promise<void> {
+    const res = await addOverHttp(user, emoji);
+    expect({ status: res.status, body: res.body }).toEqual({
+      status: 429,
+      body: { error: capError(reason) },
+    });
+    expect(res.headers.get('retry-after')).toBeNull();
+  }
+
+  it('refuses a user’s distinct emoji past the per-user cap over both transports, without a broadcast', async () => {
+    const userCap = `at most ${PER_USER} distinct emoji per user on one message`;
+    const told = record(socketOf('carol'), 'reaction:updated');
+    for (const emoji of [':a:', ':b:', ':c:']) okData(await add('bob', emoji));
+    expect(errorOf(await add('bob', ':d:'))).toEqual(capError(userCap));
+    await expectHttpCapRefusal('bob', '👍', userCap);
+    // Others may still add theirs; one of bob's own is still the usual no-op.
+    expect(emojis(okData(await add('alice', ':d:')))).toEqual([':a:', ':b:', ':c:', ':d:']);
+    expect(emojis(okData(await add('bob', ':a:')))).toEqual([':a:', ':b:', ':c:', ':d:']);
+
+    // Removing one frees a place.
+    okData(await remove('bob', ':a:'));
+    const marker = waitFor(socketOf('carol'), 'reaction:updated', (s) =>
+      s.reactions.some((r) => r.emoji === ':d:' && r.count === 2),
+    );
+    const last = okData(await add('bob', ':d:'));
+    expect(last.reactions.filter((r) => r.user_ids.includes('bob')).map((r) => r.emoji)).toEqual([
+      ':b:',
+      ':c:',
+      ':d:',
+    ]);
+    await marker;
+    // Three adds, alice's, the removal and the last add: refusals and the repeat announced nothing.
+    expect(told.seen).toHaveLength(6);
+  });
+
+  it('refuses a new emoji past the per-message cap, and still takes one already on the message', async () => {
+    const messageCap = `at most ${PER_MESSAGE} distinct emoji per message`;
+    for (const emoji of [':a:', ':b:', ':c:']) okData(await add('alice', emoji));
+    for (const emoji of [':d:', ':e:']) okData(await add('bob', emoji));
+    expect(errorOf(await add('carol', ':f:'))).toEqual(capError(messageCap));
+    await expectHttpCapRefusal('carol', '🔥', messageCap);
+
+    const joined = okData(await add('carol', ':a:'));
+    expect(joined.reactions[0]).toEqual({ emoji: ':a:', count: 2, user_ids: ['alice', 'carol'] });
+    // An emoji leaving the list makes room for a new one.
+    okData(await remove('bob', ':e:'));
+    expect(emojis(okData(await add('carol', ':f:')))).toEqual([':a:', ':b:', ':c:', ':d:', ':f:']);
+  });
+
+  it('spends the reaction budget on adds and removes over both transports, refusing the rest before any other check', async () => {
+    const outcomes = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        if (i % 2 === 0) {
+          const ack = await add('bob', '👍');
+          return ack.ok ? null : ack.error;
+        }
+        const res = await server.http<HttpError>(
+          'DELETE',
+          `/api/messages/${encodeURIComponent(message.id)}/reactions/${encodeURIComponent('👍')}`,
+          { token: tokens.bob as string },
+        );
+        return res.status === 200 ? null : res.body.error;
+      }),
+    );
+    const refused = outcomes.filter((o) => o !== null);
+    expect(outcomes.filter((o) => o === null)).toHaveLength(10);
+    const rateLimited = {
+      code: 'RATE_LIMITED',
+      message: expect.stringMatching(/reactions/),
+      retry_after_ms: expect.any(Number),
+    };
+    expect(refused).toEqual([rateLimited, rateLimited]);
+    // Spent before anything else is looked at: even an unknown message answers RATE_LIMITED.
+    expect(errorOf(await add('bob', '👍', 'no-such-message')).code).toBe('RATE_LIMITED');
+    // Another user's budget is their own.
+    okData(await add('carol', '👍'));
   });
 });

@@ -246,6 +246,7 @@ describe('read receipts', () => {
           invited_users: ['bob'],
         }),
       ).id;
+      okData(await bob().emitWithAck('room:join', { room_id: secret }));
       for (const content of ['s1', 's2', 's3']) await say(alice(), content, secret);
       okData(await bob().emitWithAck('room:read', { room_id: secret, seq: 1 }));
 

@@ -39,8 +39,9 @@ describe('rooms', () => {
       expect(room.id).toMatch(/^[A-Za-z0-9_-]{21}$/);
     });
 
-    it('creates a room over HTTP (201) with invited users as members, who are told by room:updated', async () => {
-      const told = waitFor(bob(), 'room:updated');
+    it('creates a room over HTTP (201) inviting users, who are told by room:invited and are members only once they join', async () => {
+      const told = waitFor(bob(), 'room:invited');
+      const bobHears = record(bob(), 'message:new');
       const res = await server.http<RoomDetail>('POST', '/api/rooms', {
         token: tokens.alice,
         body: {
@@ -51,16 +52,25 @@ describe('rooms', () => {
         },
       });
       expect(res.status).toBe(201);
-      expect(res.body.members.map((m) => [m.user_id, m.role])).toEqual([
-        ['alice', 'owner'],
-        ['bob', 'member'],
-      ]);
-      const update = await told;
-      expect(update).toMatchObject({ id: res.body.id, is_member: true, unread_count: 0, member_count: 2 });
-      // The invitee's live socket is already in the room: it gets messages without joining.
+      expect(res.body.members.map((m) => [m.user_id, m.role])).toEqual([['alice', 'owner']]);
+      expect(res.body.member_count).toBe(1);
+      expect(await told).toEqual({
+        room_id: res.body.id,
+        room_name: 'secret',
+        description: null,
+        is_private: true,
+        invited_by: 'alice',
+        inviter_username: 'Alice',
+        invited_at: res.body.created_at,
+      });
+      // Pending: bob's socket is not in the room until he accepts by joining.
+      okData(await alice().emitWithAck('message:send', { room_id: res.body.id, content: 'before' }));
+      const joined = okData(await bob().emitWithAck('room:join', { room_id: res.body.id }));
+      expect(joined).toMatchObject({ is_member: true, member_count: 2, last_read_seq: 1, unread_count: 0 });
       const arrival = waitFor(bob(), 'message:new');
       okData(await alice().emitWithAck('message:send', { room_id: res.body.id, content: 'psst' }));
       expect((await arrival).content).toBe('psst');
+      expect(bobHears.seen.map((m) => m.content)).toEqual(['psst']);
     });
 
     it('lists public rooms and only the private rooms the caller is in', async () => {
@@ -110,6 +120,7 @@ describe('rooms', () => {
       expect(errorOf(await b.emitWithAck('room:invite', { room_id: roomId, user_ids: ['bob'] })).code).toBe(
         'NOT_FOUND',
       );
+      expect(errorOf(await b.emitWithAck('room:decline', { room_id: roomId })).code).toBe('NOT_FOUND');
       expect(errorOf(await b.emitWithAck('message:history', { room_id: roomId })).code).toBe('NOT_FOUND');
       expect(errorOf(await b.emitWithAck('message:send', { room_id: roomId, content: 'hi' })).code).toBe(
         'NOT_FOUND',
@@ -122,6 +133,7 @@ describe('rooms', () => {
         ['POST', `/api/rooms/${roomId}/join`],
         ['POST', `/api/rooms/${roomId}/leave`],
         ['POST', `/api/rooms/${roomId}/invite`, { user_ids: ['bob'] }],
+        ['POST', `/api/rooms/${roomId}/decline`],
         ['GET', `/api/rooms/${roomId}/messages`],
         ['GET', `/api/messages/${messageId}`],
         ['POST', '/api/messages', { room_id: roomId, content: 'hi' }],
@@ -232,10 +244,11 @@ describe('rooms', () => {
   });
 
   describe('invite', () => {
-    it('is for the owner only; invitees become members and their sockets join the room', async () => {
+    it('is for the owner only; invitees are told, become members by joining, and only then are announced', async () => {
       const room = okData(
         await alice().emitWithAck('room:create', { name: 'team', is_private: true, invited_users: ['bob'] }),
       );
+      okData(await bob().emitWithAck('room:join', { room_id: room.id }));
       expect(
         errorOf(await bob().emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] })).code,
       ).toBe('FORBIDDEN');
@@ -249,33 +262,79 @@ describe('rooms', () => {
       );
       expect(forbidden.status).toBe(403);
 
-      const carolTold = waitFor(carol(), 'room:updated');
-      const bobTold = waitFor(bob(), 'room:user_joined');
+      const carolTold = waitFor(carol(), 'room:invited');
+      const bobHears = record(bob(), 'room:user_joined');
       const res = await server.http<RoomDetail>('POST', `/api/rooms/${room.id}/invite`, {
         token: tokens.alice,
         body: { user_ids: ['carol', 'bob'] },
       });
       expect(res.status).toBe(200);
-      expect(res.body.members.map((m) => m.user_id)).toEqual(['alice', 'bob', 'carol']);
-      expect(await carolTold).toMatchObject({ id: room.id, is_member: true });
-      expect(await bobTold).toMatchObject({ room_id: room.id, user_id: 'carol', username: 'Carol' });
+      expect(res.body.members.map((m) => m.user_id)).toEqual(['alice', 'bob']);
+      expect(await carolTold).toMatchObject({ room_id: room.id, room_name: 'team', invited_by: 'alice' });
 
-      const visible = okData(await carol().emitWithAck('room:get', { room_id: room.id }));
-      expect(visible.is_member).toBe(true);
+      // Pending: the private room stays invisible to carol except to join or decline it.
+      expect(errorOf(await carol().emitWithAck('room:get', { room_id: room.id })).code).toBe('NOT_FOUND');
+      expect(errorOf(await carol().emitWithAck('message:history', { room_id: room.id })).code).toBe(
+        'NOT_FOUND',
+      );
+      expect(bobHears.seen).toEqual([]);
+
+      const bobTold = waitFor(bob(), 'room:user_joined');
+      const joined = okData(await carol().emitWithAck('room:join', { room_id: room.id }));
+      expect(joined).toMatchObject({ is_member: true, member_count: 3 });
+      expect(await bobTold).toMatchObject({ room_id: room.id, user_id: 'carol', username: 'Carol' });
       const arrival = waitFor(carol(), 'message:new');
       okData(await alice().emitWithAck('message:send', { room_id: room.id, content: 'welcome carol' }));
       expect((await arrival).content).toBe('welcome carol');
-      // Joining after an invite is a no-op that answers the room.
+      // Joining again is a no-op that answers the room.
       expect(okData(await carol().emitWithAck('room:join', { room_id: room.id })).member_count).toBe(3);
     });
 
-    it('shows members who have not connected yet by their user id, and online flags for connected ones', async () => {
+    it('re-inviting a pending invitee or a member is a no-op; after a decline the user can be invited again', async () => {
+      const first = waitFor(bob(), 'room:invited');
+      const room = okData(
+        await alice().emitWithAck('room:create', { name: 'team', is_private: true, invited_users: ['bob'] }),
+      );
+      await first;
+      const invited = record(bob(), 'room:invited');
+      okData(await alice().emitWithAck('room:invite', { room_id: room.id, user_ids: ['bob'] }));
+      okData(await alice().emitWithAck('room:invite', { room_id: room.id, user_ids: ['alice'] }));
+
+      expect(okData(await bob().emitWithAck('room:decline', { room_id: room.id }))).toEqual({});
+      expect(errorOf(await bob().emitWithAck('room:decline', { room_id: room.id })).code).toBe('NOT_FOUND');
+      expect(errorOf(await bob().emitWithAck('room:join', { room_id: room.id })).code).toBe('NOT_FOUND');
+      // Nothing reached bob from the repeats (the decline's ack is a round trip after them).
+      expect(invited.seen).toEqual([]);
+
+      const again = waitFor(bob(), 'room:invited');
+      okData(await alice().emitWithAck('room:invite', { room_id: room.id, user_ids: ['bob'] }));
+      expect((await again).room_id).toBe(room.id);
+      expect(okData(await bob().emitWithAck('room:join', { room_id: room.id })).is_member).toBe(true);
+    });
+
+    it('joining a public room one is invited to accepts the invitation', async () => {
+      const room = okData(await alice().emitWithAck('room:create', { name: 'open', invited_users: ['bob'] }));
+      expect(okData(await bob().emitWithAck('invite:list', {})).invites.map((i) => i.room_id)).toEqual([
+        room.id,
+      ]);
+      // A public room is readable before accepting, as it is for everyone.
+      expect(okData(await bob().emitWithAck('room:get', { room_id: room.id })).is_member).toBe(false);
+      okData(await bob().emitWithAck('room:join', { room_id: room.id }));
+      expect(okData(await bob().emitWithAck('invite:list', {}))).toEqual({ invites: [], next_cursor: null });
+      expect(errorOf(await bob().emitWithAck('room:decline', { room_id: room.id })).code).toBe('NOT_FOUND');
+    });
+
+    it('shows online flags of members to members, and never a pending invitee', async () => {
       const room = okData(
         await alice().emitWithAck('room:create', { name: 'mixed', invited_users: ['bob', 'zed'] }),
       );
-      const byId = Object.fromEntries(room.members.map((m) => [m.user_id, m]));
-      expect(byId.bob).toMatchObject({ username: 'Bob', online: true });
-      expect(byId.zed).toMatchObject({ username: 'zed', online: false });
+      expect(room.members.map((m) => m.user_id)).toEqual(['alice']);
+      okData(await bob().emitWithAck('room:join', { room_id: room.id }));
+      const seen = okData(await alice().emitWithAck('room:get', { room_id: room.id }));
+      expect(seen.members.map((m) => [m.user_id, m.username, m.online])).toEqual([
+        ['alice', 'Alice', true],
+        ['bob', 'Bob', true],
+      ]);
     });
   });
 });
@@ -285,7 +344,7 @@ describe('room:updated carries each member’s own read state', () => {
 
   afterEach(() => server.close());
 
-  it('gives the inviter, an existing member and the invitee their own last_read_seq and unread_count', async () => {
+  it('gives each member their own last_read_seq and unread_count when ownership passes on', async () => {
     server = await startServer();
     const [alice, bob, carol] = await Promise.all(
       ['alice', 'bob', 'carol'].map(async (id) => server.connect(await server.token(id))),
@@ -293,21 +352,22 @@ describe('room:updated carries each member’s own read state', () => {
     const a = alice as ClientSocket;
     const b = bob as ClientSocket;
     const c = carol as ClientSocket;
-    const room = okData(await a.emitWithAck('room:create', { name: 'team', invited_users: ['bob'] }));
+    const room = okData(await a.emitWithAck('room:create', { name: 'team' }));
+    okData(await b.emitWithAck('room:join', { room_id: room.id }));
     for (const content of ['one', 'two', 'three']) {
       okData(await a.emitWithAck('message:send', { room_id: room.id, content }));
     }
     okData(await b.emitWithAck('room:read', { room_id: room.id, seq: 1 }));
+    okData(await c.emitWithAck('room:join', { room_id: room.id }));
 
-    const views = Promise.all([
-      waitFor(a, 'room:updated'),
-      waitFor(b, 'room:updated'),
-      waitFor(c, 'room:updated'),
+    const views = Promise.all([waitFor(b, 'room:updated'), waitFor(c, 'room:updated')]);
+    okData(await a.emitWithAck('room:leave', { room_id: room.id }));
+    const [forBob, forCarol] = await views;
+    expect(forBob).toMatchObject({ is_member: true, last_read_seq: 1, unread_count: 2, member_count: 2 });
+    expect(forCarol).toMatchObject({ is_member: true, last_read_seq: 3, unread_count: 0, member_count: 2 });
+    expect(forBob.members.map((m) => [m.user_id, m.role])).toEqual([
+      ['bob', 'owner'],
+      ['carol', 'member'],
     ]);
-    okData(await a.emitWithAck('room:invite', { room_id: room.id, user_ids: ['carol'] }));
-    const [forAlice, forBob, forCarol] = await views;
-    expect(forAlice).toMatchObject({ is_member: true, last_read_seq: 3, unread_count: 0, member_count: 3 });
-    expect(forBob).toMatchObject({ is_member: true, last_read_seq: 1, unread_count: 2, member_count: 3 });
-    expect(forCarol).toMatchObject({ is_member: true, last_read_seq: 3, unread_count: 0, member_count: 3 });
   });
 });

@@ -45,6 +45,14 @@ async function setUp(env: Record<string, string>): Promise<void> {
     await alice().emitWithAck('room:create', { name: 'general', invited_users: ['bob', 'carol'] }),
   ).id;
   side = okData(await alice().emitWithAck('room:create', { name: 'side', invited_users: ['bob'] })).id;
+  // Invitees are members once they accept (join).
+  for (const [socket, roomId] of [
+    [bob(), general],
+    [carol(), general],
+    [bob(), side],
+  ] as const) {
+    okData(await socket.emitWithAck('room:join', { room_id: roomId }));
+  }
   secret = okData(await alice().emitWithAck('room:create', { name: 'secret', is_private: true })).id;
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_LIMITS } from '../../shared/limits';
+import type { InviteList } from '../../shared/schemas/objects';
 import { validationError } from '../helpers/errors';
 import { emitRaw, okData, raw, record, waitFor, waitForDisconnect } from '../helpers/events';
 import { createRoom } from '../helpers/fixtures';
@@ -89,6 +90,20 @@ function history(field: string, socketValue: unknown, queryValue: string): Case 
   };
 }
 
+/** A room or invite list page: the same limit or cursor as a JSON value and as query text. */
+function listPage(kind: 'rooms' | 'invites', field: string, socketValue: unknown, queryValue: string): Case {
+  const event = kind === 'rooms' ? 'room:list' : 'invite:list';
+  return {
+    name: `${event} / GET /api/${kind}: ${field} ${JSON.stringify(socketValue)} / ?${field}=${queryValue}`,
+    field,
+    socket: () => ({ event, payload: { [field]: socketValue } }),
+    http: () => ({ method: 'GET', path: `/api/${kind}?${field}=${encodeURIComponent(queryValue)}` }),
+  };
+}
+
+/** base64url of any text: a cursor that decodes, but not to a page key. */
+const base64url = (text: string): string => Buffer.from(text).toString('base64url');
+
 /** Every operation that names a room, over both transports, for a room id of the wrong format. */
 function badRoomId(roomId: string): Case[] {
   const label = `room_id ${JSON.stringify(roomId.length > 20 ? `${roomId.length} chars` : roomId)}`;
@@ -96,6 +111,7 @@ function badRoomId(roomId: string): Case[] {
     { event: 'room:get', http: { method: 'GET', path: path(roomId) } },
     { event: 'room:join', http: { method: 'POST', path: `${path(roomId)}/join` } },
     { event: 'room:leave', http: { method: 'POST', path: `${path(roomId)}/leave` } },
+    { event: 'room:decline', http: { method: 'POST', path: `${path(roomId)}/decline` } },
     {
       event: 'room:invite',
       extra: { user_ids: ['bob'] },
@@ -125,7 +141,8 @@ function socketRoomId(event: string, label: string, value: unknown, extra: Paylo
   };
 }
 
-const { contentMax, roomNameMax, descriptionMax, invitedUsersMax, historyMax, clientIdMax } = DEFAULT_LIMITS;
+const { contentMax, roomNameMax, descriptionMax, invitedUsersMax, historyMax, clientIdMax, roomListMax } =
+  DEFAULT_LIMITS;
 
 const cases: Case[] = [
   // room:create
@@ -168,6 +185,7 @@ const cases: Case[] = [
   socketRoomId('room:get', 'missing', undefined),
   socketRoomId('room:join', 'not a string', 42),
   socketRoomId('room:leave', 'empty', ''),
+  socketRoomId('room:decline', 'missing', undefined),
   socketRoomId('room:invite', 'missing', undefined, { user_ids: ['bob'] }),
   socketRoomId('message:send', 'missing', undefined, { content: 'hi' }),
   socketRoomId('message:history', 'null', null),
@@ -243,6 +261,26 @@ const cases: Case[] = [
   history('after_seq', 'abc', 'abc'),
   history('after_seq', '', ''),
   history('parent_id', 'bad id', 'bad id'),
+
+  // room:list and invite:list: page size and cursor
+  ...(['rooms', 'invites'] as const).flatMap((kind) => [
+    listPage(kind, 'limit', 0, '0'),
+    listPage(kind, 'limit', roomListMax + 1, String(roomListMax + 1)),
+    listPage(kind, 'limit', 1.5, '1.5'),
+    listPage(kind, 'limit', 'abc', 'abc'),
+    listPage(kind, 'cursor', 'not a cursor', 'not a cursor'),
+    listPage(kind, 'cursor', '', ''),
+    listPage(kind, 'cursor', 42, '%'),
+    listPage(kind, 'cursor', base64url('{"at":1}'), base64url('{"at":1}')),
+    listPage(kind, 'cursor', base64url('["yesterday","V1StGXR8"]'), base64url('["yesterday","V1StGXR8"]')),
+    listPage(kind, 'cursor', chars(201, 'A'), chars(201, 'A')),
+  ]),
+  {
+    name: 'room:list: unknown key',
+    field: 'page',
+    socket: () => ({ event: 'room:list', payload: { page: 2 } }),
+    http: () => ({ method: 'GET', path: '/api/rooms?page=2' }),
+  },
 ];
 
 describe('validation of every field limit, over Socket.IO and HTTP', () => {
@@ -290,11 +328,20 @@ describe('values at the limits are accepted, over Socket.IO and HTTP', () => {
   let roomId: string;
 
   beforeEach(async () => {
-    server = await startServer();
+    // These tests send the largest invite lists twice in a row: the per-minute invite budget
+    // (rate-limits.test.ts's subject) is raised so that only the size limits are exercised.
+    server = await startServer({ env: { RATE_LIMIT_INVITES_PER_MINUTE: String(4 * invitedUsersMax) } });
     aliceToken = await server.token('alice', 'Alice');
     alice = await server.connect(aliceToken);
     roomId = await createRoom(alice, 'general');
   });
+
+  /** The ids of the rooms `userId` has a pending invite to. */
+  async function invitedTo(userId: string): Promise<string[]> {
+    const res = await server.http<InviteList>('GET', '/api/invites', { token: await server.token(userId) });
+    expect(res.status).toBe(200);
+    return res.body.invites.map((i) => i.room_id);
+  }
 
   afterEach(() => server.close());
 
@@ -338,12 +385,12 @@ describe('values at the limits are accepted, over Socket.IO and HTTP', () => {
 
   it(`creates a private room with exactly ${invitedUsersMax} invited users of every allowed id character`, async () => {
     const invited = [...userIds(invitedUsersMax - 2), chars(64, 'u'), 'A-z_0.9:x@y'];
-    for (const room of await createRoomBothWays({
-      name: 'big',
-      is_private: true,
-      invited_users: invited,
-    })) {
-      expect(room).toMatchObject({ is_private: true, member_count: invitedUsersMax + 1 });
+    const rooms = await createRoomBothWays({ name: 'big', is_private: true, invited_users: invited });
+    // Invitees are pending until they accept: the creator is the one member.
+    for (const room of rooms) expect(room).toMatchObject({ is_private: true, member_count: 1 });
+    const ids = rooms.map((room) => (room as { id: string }).id);
+    for (const userId of ['user-0', chars(64, 'u'), 'A-z_0.9:x@y']) {
+      expect((await invitedTo(userId)).sort()).toEqual([...ids].sort());
     }
   });
 
@@ -352,14 +399,17 @@ describe('values at the limits are accepted, over Socket.IO and HTTP', () => {
       room_id: roomId,
       user_ids: userIds(invitedUsersMax),
     });
-    expect(viaSocket).toMatchObject({ ok: true, data: { member_count: invitedUsersMax + 1 } });
+    expect(viaSocket).toMatchObject({ ok: true, data: { member_count: 1 } });
     const other = okData(await alice.emitWithAck('room:create', { name: 'other' }));
     const viaHttp = await server.http('POST', `${path(other.id)}/invite`, {
       token: aliceToken,
       body: { user_ids: [...userIds(invitedUsersMax - 1), chars(64, 'u')] },
     });
     expect(viaHttp.status).toBe(200);
-    expect(viaHttp.body).toMatchObject({ member_count: invitedUsersMax + 1 });
+    expect(viaHttp.body).toMatchObject({ member_count: 1 });
+    expect((await invitedTo('user-0')).sort()).toEqual([roomId, other.id].sort());
+    expect(await invitedTo(`user-${invitedUsersMax - 1}`)).toEqual([roomId]);
+    expect(await invitedTo(chars(64, 'u'))).toEqual([other.id]);
   });
 
   it(`sends content of exactly ${contentMax} chars, also inside spaces (stored trimmed)`, async () => {

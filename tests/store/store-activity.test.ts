@@ -1,5 +1,5 @@
 import type { Message } from '../../shared/schemas/objects';
-import type { ChatStore } from '../../server/store/types';
+import type { ChatStore, ReactionCaps } from '../../server/store/types';
 import { storeFactories, type StoreHandle } from './store-factories';
 import { at, createStoreHelpers, member, owner, range, room, type StoreHelpers } from './store-fixtures';
 
@@ -10,6 +10,9 @@ import { at, createStoreHelpers, member, owner, range, room, type StoreHelpers }
  */
 
 const sorted = (values: readonly string[]): string[] => [...values].sort();
+
+/** The default caps; tests/store/store-reaction-caps.test.ts is about reaching them. */
+const CAPS: ReactionCaps = { perMessage: 32, perUser: 10 };
 
 // Rejections are checked by shape (`.rejects.toHaveProperty('message')`), not with toThrow():
 // better-sqlite3 creates its errors in another Jest realm, so they fail `instanceof Error`.
@@ -287,7 +290,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
 
     it('replaces the content and sets edited_at, keeping every other field', async () => {
       const original = await post('r1', 'alice', { client_id: 'c-1' });
-      await store.addReaction(original.id, 'bob', '👍', at(5));
+      await store.addReaction(original.id, 'bob', '👍', at(5), CAPS);
       const edited = await store.editMessage(original.id, 'fixed typo', at(10));
       const expected: Message = {
         ...original,
@@ -353,8 +356,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       const before = await post('r1', 'alice');
       const target = await post('r1', 'alice', { client_id: 'c-2' });
       const after = await post('r1', 'bob');
-      await store.addReaction(target.id, 'bob', '👍', at(5));
-      await store.addReaction(target.id, 'alice', ':tada:', at(6));
+      await store.addReaction(target.id, 'bob', '👍', at(5), CAPS);
+      await store.addReaction(target.id, 'alice', ':tada:', at(6), CAPS);
 
       const tombstone = await store.deleteMessage(target.id);
       const expected: Message = { ...target, content: '', deleted: true, reactions: [] };
@@ -393,8 +396,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     it('changes no seq, no read state and no other message', async () => {
       const keep = await post('r1', 'alice');
       const gone = await post('r1', 'alice');
-      await store.addReaction(keep.id, 'bob', '👍', at(5));
-      await store.addReaction(gone.id, 'bob', '👍', at(6));
+      await store.addReaction(keep.id, 'bob', '👍', at(5), CAPS);
+      await store.addReaction(gone.id, 'bob', '👍', at(6), CAPS);
       await store.deleteMessage(gone.id);
 
       expect(await stored(keep.id)).toStrictEqual({
@@ -420,7 +423,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
 
     it('keeps the tombstone across a close and reopen', async () => {
       const target = await post('r1', 'alice');
-      await store.addReaction(target.id, 'bob', '👍', at(5));
+      await store.addReaction(target.id, 'bob', '👍', at(5), CAPS);
       const tombstone = await store.deleteMessage(target.id);
       const reopened = await handle.reopen();
       expect(await reopened.getMessage(target.id)).toStrictEqual(tombstone);
@@ -438,18 +441,18 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       m2 = await post('r1', 'bob');
     });
 
-    it('adds one reaction per (message, user, emoji): true the first time, false after', async () => {
-      expect(await store.addReaction(m1.id, 'bob', '👍', at(1))).toBe(true);
-      expect(await store.addReaction(m1.id, 'bob', '👍', at(2))).toBe(false);
+    it('adds one reaction per (message, user, emoji): added the first time, exists after', async () => {
+      expect(await store.addReaction(m1.id, 'bob', '👍', at(1), CAPS)).toBe('added');
+      expect(await store.addReaction(m1.id, 'bob', '👍', at(2), CAPS)).toBe('exists');
       expect(await store.reactionsOf(m1.id)).toStrictEqual([{ emoji: '👍', count: 1, user_ids: ['bob'] }]);
     });
 
     it('lists emojis by first use with counts and users in the order they reacted', async () => {
-      await store.addReaction(m1.id, 'carol', ':party_parrot:', at(1));
-      await store.addReaction(m1.id, 'bob', '👍', at(2));
-      await store.addReaction(m1.id, 'alice', '👍', at(3));
-      await store.addReaction(m1.id, 'alice', ':party_parrot:', at(4));
-      await store.addReaction(m1.id, 'carol', '👍', at(5));
+      await store.addReaction(m1.id, 'carol', ':party_parrot:', at(1), CAPS);
+      await store.addReaction(m1.id, 'bob', '👍', at(2), CAPS);
+      await store.addReaction(m1.id, 'alice', '👍', at(3), CAPS);
+      await store.addReaction(m1.id, 'alice', ':party_parrot:', at(4), CAPS);
+      await store.addReaction(m1.id, 'carol', '👍', at(5), CAPS);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([
         { emoji: ':party_parrot:', count: 2, user_ids: ['carol', 'alice'] },
         { emoji: '👍', count: 3, user_ids: ['bob', 'alice', 'carol'] },
@@ -459,7 +462,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     it('keeps emoji variants apart and stores them exactly (skin tones, ZWJ sequences, flags, keycaps)', async () => {
       const emojis = ['👍', '👍🏽', '👨‍👩‍👧', '🇫🇷', '1️⃣', ':+1:'];
       for (const [i, emoji] of emojis.entries()) {
-        expect(await store.addReaction(m1.id, 'bob', emoji, at(i))).toBe(true);
+        expect(await store.addReaction(m1.id, 'bob', emoji, at(i), CAPS)).toBe('added');
       }
       const reactions = await store.reactionsOf(m1.id);
       expect(reactions.map((r) => r.emoji)).toEqual(emojis);
@@ -467,9 +470,9 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     });
 
     it('removes one user’s reaction: true when removed, false when there was none', async () => {
-      await store.addReaction(m1.id, 'bob', '👍', at(1));
-      await store.addReaction(m1.id, 'carol', '👍', at(2));
-      await store.addReaction(m1.id, 'carol', '🎉', at(3));
+      await store.addReaction(m1.id, 'bob', '👍', at(1), CAPS);
+      await store.addReaction(m1.id, 'carol', '👍', at(2), CAPS);
+      await store.addReaction(m1.id, 'carol', '🎉', at(3), CAPS);
 
       expect(await store.removeReaction(m1.id, 'bob', '👍')).toBe(true);
       expect(await store.removeReaction(m1.id, 'bob', '👍')).toBe(false);
@@ -483,10 +486,10 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     });
 
     it('keeps an emoji in its place while anyone still uses it, when its first user takes theirs back', async () => {
-      await store.addReaction(m1.id, 'alice', '👍', at(1));
-      await store.addReaction(m1.id, 'bob', '🎉', at(2));
-      await store.addReaction(m1.id, 'carol', '👍', at(3));
-      await store.addReaction(m1.id, 'carol', '🔥', at(4));
+      await store.addReaction(m1.id, 'alice', '👍', at(1), CAPS);
+      await store.addReaction(m1.id, 'bob', '🎉', at(2), CAPS);
+      await store.addReaction(m1.id, 'carol', '👍', at(3), CAPS);
+      await store.addReaction(m1.id, 'carol', '🔥', at(4), CAPS);
       expect(await store.removeReaction(m1.id, 'alice', '👍')).toBe(true);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([
         { emoji: '👍', count: 1, user_ids: ['carol'] },
@@ -494,7 +497,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         { emoji: '🔥', count: 1, user_ids: ['carol'] },
       ]);
       // The returning user goes to the end of that emoji's users, the emoji stays where it is.
-      await store.addReaction(m1.id, 'alice', '👍', at(5));
+      await store.addReaction(m1.id, 'alice', '👍', at(5), CAPS);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([
         { emoji: '👍', count: 2, user_ids: ['carol', 'alice'] },
         { emoji: '🎉', count: 1, user_ids: ['bob'] },
@@ -503,12 +506,12 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     });
 
     it('drops an emoji from the list when its count falls to zero; re-adding it puts it last', async () => {
-      await store.addReaction(m1.id, 'bob', '👍', at(1));
-      await store.addReaction(m1.id, 'carol', '🎉', at(2));
+      await store.addReaction(m1.id, 'bob', '👍', at(1), CAPS);
+      await store.addReaction(m1.id, 'carol', '🎉', at(2), CAPS);
       expect(await store.removeReaction(m1.id, 'bob', '👍')).toBe(true);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([{ emoji: '🎉', count: 1, user_ids: ['carol'] }]);
 
-      expect(await store.addReaction(m1.id, 'bob', '👍', at(3))).toBe(true);
+      expect(await store.addReaction(m1.id, 'bob', '👍', at(3), CAPS)).toBe('added');
       expect(await store.reactionsOf(m1.id)).toStrictEqual([
         { emoji: '🎉', count: 1, user_ids: ['carol'] },
         { emoji: '👍', count: 1, user_ids: ['bob'] },
@@ -520,9 +523,9 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     });
 
     it('keeps each message’s reactions to itself, and answers [] for a message without any or unknown', async () => {
-      await store.addReaction(m1.id, 'bob', '👍', at(1));
-      await store.addReaction(m2.id, 'alice', '🎉', at(2));
-      await store.addReaction(m2.id, 'bob', '👍', at(3));
+      await store.addReaction(m1.id, 'bob', '👍', at(1), CAPS);
+      await store.addReaction(m2.id, 'alice', '🎉', at(2), CAPS);
+      await store.addReaction(m2.id, 'bob', '👍', at(3), CAPS);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([{ emoji: '👍', count: 1, user_ids: ['bob'] }]);
       expect(await store.reactionsOf(m2.id)).toStrictEqual([
         { emoji: '🎉', count: 1, user_ids: ['alice'] },
@@ -535,17 +538,18 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
 
     it('stores one reaction for simultaneous identical adds', async () => {
       const results = await Promise.all(
-        range(1, 20).map((i) => store.addReaction(m1.id, 'bob', '👍', at(i))),
+        range(1, 20).map((i) => store.addReaction(m1.id, 'bob', '👍', at(i), CAPS)),
       );
-      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(results.filter((r) => r === 'added')).toHaveLength(1);
+      expect(results.filter((r) => r === 'exists')).toHaveLength(19);
       expect(await store.reactionsOf(m1.id)).toStrictEqual([{ emoji: '👍', count: 1, user_ids: ['bob'] }]);
     });
 
     describe('carried by every Message a store returns', () => {
       beforeEach(async () => {
-        await store.addReaction(m1.id, 'bob', '👍', at(1));
-        await store.addReaction(m1.id, 'carol', '👍', at(2));
-        await store.addReaction(m1.id, 'carol', ':tada:', at(3));
+        await store.addReaction(m1.id, 'bob', '👍', at(1), CAPS);
+        await store.addReaction(m1.id, 'carol', '👍', at(2), CAPS);
+        await store.addReaction(m1.id, 'carol', ':tada:', at(3), CAPS);
       });
 
       const m1Reactions = [
@@ -559,7 +563,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       });
 
       it('listMessages, each message with its own, in every kind of page', async () => {
-        await store.addReaction(m2.id, 'alice', '🎉', at(4));
+        await store.addReaction(m2.id, 'alice', '🎉', at(4), CAPS);
         const m2Reactions = [{ emoji: '🎉', count: 1, user_ids: ['alice'] }];
         const expected = [
           { ...m1, reactions: m1Reactions },
@@ -570,7 +574,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         expect((await history('r1', { before_seq: 2 })).messages).toStrictEqual([expected[0]]);
 
         const reply = await post('r1', 'bob', { parent_id: m1.id });
-        await store.addReaction(reply.id, 'alice', '👀', at(5));
+        await store.addReaction(reply.id, 'alice', '👀', at(5), CAPS);
         expect((await history('r1', { parent_id: m1.id })).messages).toStrictEqual([
           { ...reply, reactions: [{ emoji: '👀', count: 1, user_ids: ['alice'] }] },
         ]);
@@ -578,7 +582,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
 
       it('insertMessage: a client_id repeat and the updated parent of a reply', async () => {
         const original = await store.insertMessage(message('r1', 'alice', { client_id: 'c-9' }));
-        await store.addReaction(original.message.id, 'bob', '🔥', at(6));
+        await store.addReaction(original.message.id, 'bob', '🔥', at(6), CAPS);
         const repeat = await store.insertMessage(message('r1', 'alice', { client_id: 'c-9' }));
         expect(repeat).toStrictEqual({
           message: { ...original.message, reactions: [{ emoji: '🔥', count: 1, user_ids: ['bob'] }] },
@@ -604,7 +608,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         const reopened = await handle.reopen();
         expect(await reopened.reactionsOf(m1.id)).toStrictEqual(m1Reactions);
         expect(await reopened.getMessage(m1.id)).toStrictEqual({ ...m1, reactions: m1Reactions });
-        expect(await reopened.addReaction(m1.id, 'bob', '👍', at(10))).toBe(false);
+        expect(await reopened.addReaction(m1.id, 'bob', '👍', at(10), CAPS)).toBe('exists');
       });
     });
   });

@@ -3,7 +3,7 @@
  * against `chat-service/shared/client` compiles, and wrong events, payloads and listener types do
  * not (each @ts-expect-error must find an error, or tsc fails).
  */
-import type { ChatError, Message, RoomDetail } from 'chat-service/shared';
+import type { ChatError, Invite, Message, Room, RoomDetail } from 'chat-service/shared';
 import { createChatClient, type ChatClient } from 'chat-service/shared/client';
 
 export async function exampleClient(url: string, fetchToken: () => Promise<string>): Promise<ChatClient> {
@@ -33,6 +33,15 @@ export async function exampleClient(url: string, fetchToken: () => Promise<strin
   const same: RoomDetail = await client.request('room:get', { room_id: room.id });
   const unread: number = (await client.markRead(room.id, sent.seq)).unread_count;
   void [more, same, unread];
+  // Lists are paged: the next page is asked for with the previous one's cursor.
+  const first = await client.listRooms();
+  const rooms: Room[] = first.rooms;
+  const next: string | null = first.next_cursor;
+  if (next !== null) await client.listRooms({ limit: 10, cursor: next });
+  const invites: Invite[] = (await client.listInvites()).invites;
+  client.on('room:invited', (invite: Invite) => void client.joinRoom(invite.room_id));
+  await client.declineInvite(room.id);
+  void [rooms, invites];
   await client.follow(room.id, 0);
   const last: number | undefined = client.lastSeq(room.id);
   void last;
@@ -59,6 +68,10 @@ export async function exampleClient(url: string, fetchToken: () => Promise<strin
   await client.request('room:get', { id: room.id });
   // @ts-expect-error -- user ids are a list
   await client.invite(room.id, 'bob');
+  // @ts-expect-error -- a cursor is the opaque string the previous page answered
+  await client.listRooms({ cursor: 2 });
+  // @ts-expect-error -- an invitation names its room by room_id, not id
+  client.on('room:invited', (invite) => void invite.id);
   // @ts-expect-error -- the ack of message:send is a Message, not a room
   const wrong: RoomDetail = await client.sendMessage({ room_id: room.id, content: 'x' });
   void wrong;

@@ -45,12 +45,21 @@ const demoCsp = helmet.contentSecurityPolicy({
 
 /**
  * The browser demo at `/demo`: the bundle `npm run build:demo` writes to `<root>/dist/demo`. No token
- * is needed to load the page (it asks for one). Whether the bundle exists is checked per request, so
+ * is needed to load the page (it asks for one). Source maps are served only when `sourceMaps` is set
+ * (everywhere but NODE_ENV=production). Whether the bundle exists is checked per request, so
  * building it while the server runs is enough.
  */
-export function demoRoutes(bundleDir: string = path.join(findProjectRoot(), 'dist', 'demo')): Router {
+export function demoRoutes(
+  bundleDir: string = path.join(findProjectRoot(), 'dist', 'demo'),
+  { sourceMaps = true }: { sourceMaps?: boolean } = {},
+): Router {
   const router = Router();
   const indexFile = path.join(bundleDir, 'index.html');
+  // The bundle's source map is the whole client source, comments included: useful while
+  // developing, nobody's business in production.
+  if (!sourceMaps) {
+    router.get(/^\/demo\/.*\.map$/, (_req, _res, next) => next(new ChatError('NOT_FOUND', 'Not found')));
+  }
 
   const requireBundle: RequestHandler = (_req, _res, next) => {
     if (existsSync(indexFile)) next();

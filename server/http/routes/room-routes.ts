@@ -3,7 +3,7 @@ import type { PayloadSchemas } from '../../../shared/schemas/payloads';
 import type { Services } from '../../domain/services';
 import { actorOf, assertSameUser } from '../context';
 
-export function roomRoutes({ rooms, messages }: Services, p: PayloadSchemas): Router {
+export function roomRoutes({ rooms, invites, messages }: Services, p: PayloadSchemas): Router {
   const r = Router();
 
   r.post('/rooms', async (req, res) => {
@@ -13,8 +13,12 @@ export function roomRoutes({ rooms, messages }: Services, p: PayloadSchemas): Ro
     res.status(201).json(await rooms.create(actor, input));
   });
 
-  r.get('/rooms', async (_req, res) => {
-    res.json({ rooms: await rooms.list(actorOf(res)) });
+  r.get('/rooms', async (req, res) => {
+    res.json(await rooms.list(actorOf(res), p.pageQuery.parse(req.query)));
+  });
+
+  r.get('/invites', async (req, res) => {
+    res.json(await invites.list(actorOf(res), p.pageQuery.parse(req.query)));
   });
 
   r.get('/rooms/:room_id', async (req, res) => {
@@ -30,6 +34,12 @@ export function roomRoutes({ rooms, messages }: Services, p: PayloadSchemas): Ro
   r.post('/rooms/:room_id/leave', async (req, res) => {
     const { room_id } = p.roomIdParam.parse(req.params);
     await rooms.leave(actorOf(res), room_id);
+    res.status(204).end();
+  });
+
+  r.post('/rooms/:room_id/decline', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    await invites.decline(actorOf(res), room_id);
     res.status(204).end();
   });
 

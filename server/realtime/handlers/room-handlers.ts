@@ -1,10 +1,10 @@
 import type { Services } from '../../domain/services';
 import type { EventHandlers } from '../event-handler';
 
-export function roomHandlers({ rooms }: Services): EventHandlers {
+export function roomHandlers({ rooms, invites }: Services): EventHandlers {
   return {
     'room:create': (actor, p) => rooms.create(actor, p),
-    'room:list': async (actor) => ({ rooms: await rooms.list(actor) }),
+    'room:list': (actor, p) => rooms.list(actor, p),
     'room:get': (actor, p) => rooms.get(actor, p.room_id),
     'room:join': (actor, p) => rooms.join(actor, p.room_id),
     'room:leave': async (actor, p) => {
@@ -12,6 +12,11 @@ export function roomHandlers({ rooms }: Services): EventHandlers {
       return {};
     },
     'room:invite': (actor, p) => rooms.invite(actor, p.room_id, p.user_ids),
+    'room:decline': async (actor, p) => {
+      await invites.decline(actor, p.room_id);
+      return {};
+    },
+    'invite:list': (actor, p) => invites.list(actor, p),
     'room:read': (actor, p) => rooms.markRead(actor, p.room_id, p.seq),
   };
 }

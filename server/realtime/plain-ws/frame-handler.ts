@@ -11,6 +11,7 @@ import { toWireError } from '../../domain/errors';
 import type { Services } from '../../domain/services';
 import type { Logger } from '../../logger';
 import type { EventObserver } from '../event-handler';
+import { InFlightGate } from '../in-flight';
 import type { PlainWsConnection } from './connection';
 
 export interface FrameDeps {
@@ -18,6 +19,8 @@ export interface FrameDeps {
   schemas: PlainWsSchemas;
   logger: Logger;
   observer: EventObserver;
+  /** Frames one connection may have unanswered (queued included); more are refused at once. */
+  eventsInFlight: number;
 }
 
 type ClientFrame = ReturnType<PlainWsSchemas['clientFrame']['parse']>;
@@ -25,16 +28,50 @@ type ClientFrame = ReturnType<PlainWsSchemas['clientFrame']['parse']>;
 /** The metrics `event` label of frames that were not valid enough to have a type. */
 const INVALID_FRAME = 'ws:invalid';
 
+/** Frame types as the metrics `event` label; anything else is counted as INVALID_FRAME. */
+const FRAME_TYPES: ReadonlySet<string> = new Set(['ping', 'typing', 'message']);
+
 /**
  * Answers a connection's frames one at a time, in order, so answers come back in the order the
  * frames were sent. A frame that fails (invalid JSON, unknown type, a refused send) gets an error
- * frame; nothing a client sends closes the connection or escapes as an exception.
+ * frame; nothing a client sends closes the connection or escapes as an exception. A frame beyond
+ * the connection's bound of frames in flight is refused at once (RATE_LIMITED) without being run.
  */
 export function serveFrames(connection: PlainWsConnection, deps: FrameDeps): void {
+  const gate = new InFlightGate(deps.eventsInFlight);
   let queue = Promise.resolve();
   connection.ws.on('message', (data, isBinary) => {
-    queue = queue.then(() => handleFrame(connection, data, isBinary, deps));
+    if (!gate.enter()) {
+      refuse(connection, data, isBinary, gate, deps);
+      return;
+    }
+    queue = queue
+      .then(() => handleFrame(connection, data, isBinary, deps))
+      .catch((err: unknown) => {
+        deps.logger.error('plain websocket frame failed', { user_id: connection.actor.id, err });
+      })
+      .finally(() => gate.leave());
   });
+}
+
+/** The RATE_LIMITED answer to a frame beyond the bound, paired with its `request_id` when it has one. */
+function refuse(
+  connection: PlainWsConnection,
+  data: RawData,
+  isBinary: boolean,
+  gate: InFlightGate,
+  deps: FrameDeps,
+): void {
+  let json: unknown;
+  try {
+    json = parseFrame(data, isBinary);
+  } catch {
+    json = undefined;
+  }
+  const type = typeof json === 'object' && json !== null ? Reflect.get(json, 'type') : undefined;
+  const event = typeof type === 'string' && FRAME_TYPES.has(type) ? `ws:${type}` : INVALID_FRAME;
+  connection.send({ type: 'error', request_id: requestIdOf(json), error: gate.refusal().toBody() });
+  deps.observer.eventHandled(event, 'RATE_LIMITED', 0);
 }
 
 async function handleFrame(

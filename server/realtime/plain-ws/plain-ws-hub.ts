@@ -49,9 +49,13 @@ export class PlainWsHub {
   apply(op: HubOp): void {
     if (op.kind === 'deliver') {
       const except = new Set(op.except_user_ids);
+      // Measured once for all the connections it goes to (each checks it against its buffer bound).
+      let bytes: number | undefined;
       for (const roomId of op.room_ids) {
         for (const connection of this.byRoom.get(roomId) ?? []) {
-          if (!except.has(connection.actor.id)) connection.sendText(op.frame);
+          if (except.has(connection.actor.id)) continue;
+          bytes ??= Buffer.byteLength(op.frame);
+          connection.sendText(op.frame, bytes);
         }
       }
       return;

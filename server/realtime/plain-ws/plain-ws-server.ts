@@ -4,15 +4,18 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Limits } from '../../../shared/limits';
 import { createPlainWsSchemas, PlainWsCloseCode } from '../../../shared/schemas/plain-ws';
 import type { TokenVerifier } from '../../auth/jwt';
+import type { ConnectionGuards } from '../../config/env';
 import type { Actor } from '../../domain/actor';
 import { notFound, toWireError } from '../../domain/errors';
 import type { RateLimiter } from '../../domain/rate-limits';
 import type { Services } from '../../domain/services';
 import type { UserDirectory } from '../../domain/user-directory';
 import type { Logger } from '../../logger';
+import type { ConnectionCloseObserver } from '../connection-guard';
+import type { ConnectionSlots, ReleaseSlot } from '../connection-slots';
 import type { EventObserver } from '../event-handler';
 import { atTokenExpiry } from '../token-expiry';
-import { PlainWsConnection } from './connection';
+import { PlainWsConnection, type PlainWsOutputGuard } from './connection';
 import { serveFrames, type FrameDeps } from './frame-handler';
 import { chooseProtocol, readTarget, refuseUpgrade, type PlainWsTarget } from './handshake';
 import type { PlainWsHub } from './plain-ws-hub';
@@ -22,8 +25,11 @@ const HEARTBEAT_MS = 30_000;
 const GOING_AWAY = 1001;
 const INTERNAL_ERROR = 1011;
 
-/** What the endpoint reports: every frame it answers and how many connections are live. */
-export interface PlainWsMetrics extends EventObserver {
+/**
+ * What the endpoint reports: every frame it answers, how many connections are live, and those it
+ * cut as slow consumers.
+ */
+export interface PlainWsMetrics extends EventObserver, ConnectionCloseObserver {
   countConnections(transport: 'websocket', count: () => number): void;
 }
 
@@ -34,6 +40,10 @@ export interface PlainWsDeps {
   rateLimiter: RateLimiter;
   hub: PlainWsHub;
   limits: Limits;
+  /** Bounds per connection (frames in flight, bytes buffered). */
+  guards: ConnectionGuards;
+  /** Connections per user on this node, shared with Socket.IO. */
+  slots: ConnectionSlots;
   logger: Logger;
   metrics: PlainWsMetrics;
   /** True for an upgrade URL another server answers (Socket.IO's path); every other one is refused. */
@@ -65,6 +75,19 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     schemas: createPlainWsSchemas(deps.limits),
     logger,
     observer: deps.metrics,
+    eventsInFlight: deps.guards.eventsInFlight,
+  };
+  const outputGuard: PlainWsOutputGuard = {
+    bufferedBytes: deps.guards.bufferedBytes,
+    onSlowConsumer: (connection, bufferedBytes) => {
+      deps.metrics.connectionClosed('websocket', 'slow_consumer');
+      logger.warn('plain websocket closed: slow consumer', {
+        user_id: connection.actor.id,
+        room_id: connection.roomId,
+        buffered_bytes: bufferedBytes,
+        max_buffered_bytes: deps.guards.bufferedBytes,
+      });
+    },
   };
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>, userId: string): Promise<void> => {
@@ -80,7 +103,7 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
   deps.metrics.countConnections('websocket', () => hub.size);
 
   const accept = (ws: WebSocket, actor: Actor, roomId: string): void => {
-    const connection = new PlainWsConnection(ws, actor, roomId);
+    const connection = new PlainWsConnection(ws, actor, roomId, outputGuard);
     if (closing) {
       connection.close(GOING_AWAY, 'server shutting down');
       return;
@@ -126,17 +149,32 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     }
   };
 
-  /** The verified actor, in the room (a public room is joined, as `room:join` would). */
-  const admit = async (req: http.IncomingMessage, target: PlainWsTarget): Promise<Actor> => {
+  /**
+   * The verified actor, holding one of its user's connection slots (`release` gives it back), in
+   * the room (a public room is joined, as `room:join` would). Handshakes are counted per address
+   * before the token is verified.
+   */
+  const admit = async (
+    req: http.IncomingMessage,
+    target: PlainWsTarget,
+  ): Promise<{ actor: Actor; release: ReleaseSlot }> => {
+    const address = req.socket.remoteAddress ?? 'unknown';
+    await deps.rateLimiter.consume('handshake', address);
     const actor = await deps.verify(target.token).catch(async (err: unknown) => {
-      await deps.rateLimiter.consume('unauthenticated', req.socket.remoteAddress ?? 'unknown');
+      await deps.rateLimiter.consume('unauthenticated', address);
       throw err;
     });
     if (target.roomId === null) throw notFound('room', 'room_id');
-    await deps.users.remember(actor);
-    // Idempotent for members; NOT_FOUND for a private room the user is not in, as everywhere.
-    await services.rooms.join(actor, target.roomId);
-    return actor;
+    const release = deps.slots.take(actor.id);
+    try {
+      await deps.users.remember(actor);
+      // Idempotent for members; NOT_FOUND for a private room the user is not in, as everywhere.
+      await services.rooms.join(actor, target.roomId);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return { actor, release };
   };
 
   const upgrade = async (
@@ -151,9 +189,12 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     };
     socket.on('error', onEarlyError);
     try {
-      const actor = await admit(req, target);
+      const { actor, release } = await admit(req, target);
+      // The slot is held as long as the TCP connection lives, whether or not the upgrade completes.
+      socket.once('close', release);
       const { roomId } = target;
       if (closing || roomId === null || socket.destroyed) {
+        release();
         socket.destroy();
         return;
       }

@@ -1,18 +1,21 @@
 import type pg from 'pg';
 import type { HistoryPage, Message, Reaction } from '../../../shared/schemas/objects';
 import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
-import type { HistoryQuery, InsertedMessage, NewMessage } from '../types';
+import type { AddReactionOutcome, HistoryQuery, InsertedMessage, NewMessage, ReactionCaps } from '../types';
 import { inTransaction, type Queryable } from './pool';
 import { toMessage, type MessageRow } from './rows';
 
-/** Messages and their reactions: the queries behind PostgresStore's message methods. */
+/**
+ * Messages and their reactions: the queries behind PostgresStore's message methods. `shown` is the
+ * store's `reactionUsersShown`: how many user ids each reaction lists.
+ */
 
 /** Thrown inside the insert transaction to roll it back (and with it the seq it took). */
 class RepeatedClientId extends Error {}
 
-export async function insertMessage(pool: pg.Pool, m: NewMessage): Promise<InsertedMessage> {
+export async function insertMessage(pool: pg.Pool, m: NewMessage, shown: number): Promise<InsertedMessage> {
   // A retry usually comes after its original committed: answer it without taking a lock.
-  const earlier = await storedRepeat(pool, m);
+  const earlier = await storedRepeat(pool, m, shown);
   if (earlier) return earlier;
   try {
     return await inTransaction(pool, async (tx) => {
@@ -54,7 +57,7 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage): Promise<Inser
           [m.parent_id],
         );
         const parentRow = bumped.rows[0];
-        if (parentRow) parent = await hydrate(tx, parentRow);
+        if (parentRow) parent = await hydrate(tx, parentRow, shown);
       }
       await tx.query(
         `UPDATE room_members SET last_read_seq = GREATEST(last_read_seq, $1)
@@ -65,29 +68,29 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage): Promise<Inser
     });
   } catch (err) {
     if (!(err instanceof RepeatedClientId)) throw err;
-    const stored = await storedRepeat(pool, m);
+    const stored = await storedRepeat(pool, m, shown);
     if (!stored) throw new Error('client_id conflict without a stored message');
     return stored;
   }
 }
 
 /** The message stored earlier under the same (room, user, client_id), as a repeat's answer. */
-async function storedRepeat(db: Queryable, m: NewMessage): Promise<InsertedMessage | null> {
+async function storedRepeat(db: Queryable, m: NewMessage, shown: number): Promise<InsertedMessage | null> {
   if (m.client_id === null) return null;
   const found = await db.query<MessageRow>(
     'SELECT * FROM messages WHERE room_id = $1 AND user_id = $2 AND client_id = $3',
     [m.room_id, m.user_id, m.client_id],
   );
   const row = found.rows[0];
-  return row ? { message: await hydrate(db, row), created: false, parent: null } : null;
+  return row ? { message: await hydrate(db, row, shown), created: false, parent: null } : null;
 }
 
-export async function getMessage(db: Queryable, messageId: string): Promise<Message | null> {
+export async function getMessage(db: Queryable, messageId: string, shown: number): Promise<Message | null> {
   const row = (await db.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId])).rows[0];
-  return row ? hydrate(db, row) : null;
+  return row ? hydrate(db, row, shown) : null;
 }
 
-export async function listMessages(db: Queryable, q: HistoryQuery): Promise<HistoryPage> {
+export async function listMessages(db: Queryable, q: HistoryQuery, shown: number): Promise<HistoryPage> {
   const values: unknown[] = [q.room_id];
   const where = ['room_id = $1'];
   const condition = (sql: string, value: unknown): void => {
@@ -113,6 +116,7 @@ export async function listMessages(db: Queryable, q: HistoryQuery): Promise<Hist
   const reactions = await reactionsFor(
     db,
     page.map((r) => r.id),
+    shown,
   );
   return { messages: page.map((r) => toMessage(r, reactions.get(r.id) ?? [])), has_more };
 }
@@ -122,6 +126,7 @@ export async function editMessage(
   messageId: string,
   content: string,
   editedAt: string,
+  shown: number,
 ): Promise<Message | null> {
   const row = (
     await db.query<MessageRow>(
@@ -129,7 +134,7 @@ export async function editMessage(
       [content, editedAt, messageId],
     )
   ).rows[0];
-  return row ? hydrate(db, row) : null;
+  return row ? hydrate(db, row, shown) : null;
 }
 
 export async function deleteMessage(pool: pg.Pool, messageId: string): Promise<Message | null> {
@@ -152,20 +157,34 @@ export async function addReaction(
   userId: string,
   emoji: string,
   at: string,
-): Promise<boolean> {
-  return inTransaction(pool, async (tx) => {
-    // The message's row lock makes reactions to one message take turns, so an emoji's rank (its
-    // place by first use) is computed from every reaction committed before, as in SQLite.
+  caps: ReactionCaps,
+): Promise<AddReactionOutcome> {
+  return inTransaction(pool, async (tx): Promise<AddReactionOutcome> => {
+    // The message's row lock makes adds to one message take turns on every node: each sees every
+    // reaction committed before it, so an emoji's rank (its place by first use) is computed as in
+    // SQLite, and the caps' counts cannot be overtaken between the check and the insert.
     await tx.query('SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE', [messageId]);
     const added = await tx.query(
       `INSERT INTO reactions (message_id, user_id, emoji, created_at, emoji_rank)
-       VALUES ($1, $2, $3, $4, COALESCE(
+       SELECT $1, $2, $3, $4, COALESCE(
          (SELECT emoji_rank FROM reactions WHERE message_id = $1 AND emoji = $3 LIMIT 1),
-         (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = $1)))
+         (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = $1))
+       WHERE (SELECT COUNT(*) FROM reactions WHERE message_id = $1 AND user_id = $2) < $6
+         AND (EXISTS (SELECT 1 FROM reactions WHERE message_id = $1 AND emoji = $3)
+              OR (SELECT COUNT(DISTINCT emoji) FROM reactions WHERE message_id = $1) < $5)
        ON CONFLICT (message_id, emoji, user_id) DO NOTHING`,
-      [messageId, userId, emoji, at],
+      [messageId, userId, emoji, at, caps.perMessage, caps.perUser],
     );
-    return added.rowCount === 1;
+    if (added.rowCount === 1) return 'added';
+    // Not added: explain why, from the state the lock still holds.
+    const why = await tx.query<{ mine: number; has: boolean }>(
+      `SELECT COUNT(*) AS mine, COALESCE(BOOL_OR(emoji = $3), FALSE) AS has
+       FROM reactions WHERE message_id = $1 AND user_id = $2`,
+      [messageId, userId, emoji],
+    );
+    const state = why.rows[0];
+    if (state?.has) return 'exists';
+    return (state?.mine ?? 0) >= caps.perUser ? 'user_full' : 'message_full';
   });
 }
 
@@ -185,6 +204,7 @@ export async function removeReaction(
 export async function reactionsFor(
   db: Queryable,
   messageIds: readonly string[],
+  shown: number,
 ): Promise<Map<string, Reaction[]>> {
   if (messageIds.length === 0) return new Map();
   const rows = await db.query<ReactionRow>(
@@ -192,9 +212,9 @@ export async function reactionsFor(
      WHERE message_id = ANY($1::text[]) ORDER BY emoji_rank, id`,
     [messageIds],
   );
-  return aggregateReactions(rows.rows);
+  return aggregateReactions(rows.rows, shown);
 }
 
-async function hydrate(db: Queryable, row: MessageRow): Promise<Message> {
-  return toMessage(row, (await reactionsFor(db, [row.id])).get(row.id) ?? []);
+async function hydrate(db: Queryable, row: MessageRow, shown: number): Promise<Message> {
+  return toMessage(row, (await reactionsFor(db, [row.id], shown)).get(row.id) ?? []);
 }

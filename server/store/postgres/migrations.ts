@@ -73,6 +73,23 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
       );
     `,
   },
+  {
+    version: 3,
+    name: 'pending invites; rooms paged by creation',
+    sql: `
+      -- An invite is pending until its invitee joins (the row moves to room_members) or declines
+      -- (the row goes): a pending invitee is not a member.
+      CREATE TABLE room_invites (
+        room_id    TEXT COLLATE "C" NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+        user_id    TEXT COLLATE "C" NOT NULL,
+        invited_by TEXT COLLATE "C" NOT NULL,
+        invited_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (room_id, user_id)
+      );
+      CREATE INDEX room_invites_by_user ON room_invites (user_id, invited_at, room_id);
+      CREATE INDEX rooms_by_creation ON rooms (created_at, id);
+    `,
+  },
 ];
 
 /**

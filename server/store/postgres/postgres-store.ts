@@ -1,17 +1,22 @@
 import type pg from 'pg';
-import type { HistoryPage, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import type { HistoryPage, Invite, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type {
+  AddReactionOutcome,
   ChatStore,
   HistoryQuery,
   InsertedMessage,
   NewMember,
   NewMessage,
   NewRoom,
+  PageQuery,
   ReadPosition,
+  ReactionCaps,
   RemovedMember,
   StoredMember,
   StoredUser,
 } from '../types';
+import * as invites from './invites';
 import * as messages from './messages';
 import { migrate } from './migrations';
 import { createPool, inTransaction, type PoolOptions, type Queryable } from './pool';
@@ -21,24 +26,31 @@ import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
  * The networked store: PostgreSQL through a connection pool, for several nodes sharing one
  * database. Same semantics as the SQLite store (one test suite runs against both); where SQLite
  * serialises whole transactions, this one takes row locks: the room's row for seqs and ownership,
- * the message's row for reaction ranks. The schema is the first one on the connection's
+ * the message's row for reaction ranks and caps. The schema is the first one on the connection's
  * search_path (`public` unless the URL says `?options=-c search_path=...`).
  */
 export class PostgresStore implements ChatStore {
   private closing: Promise<void> | undefined;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: StoreOptions,
+  ) {}
 
   /** Connects, and applies pending migrations before the first query; rejects when it cannot. */
-  static async open(url: string, options: PoolOptions): Promise<PostgresStore> {
-    const pool = createPool(url, options);
+  static async open(
+    url: string,
+    poolOptions: PoolOptions,
+    options: StoreOptions = DEFAULT_STORE_OPTIONS,
+  ): Promise<PostgresStore> {
+    const pool = createPool(url, poolOptions);
     try {
       await migrate(pool);
     } catch (err) {
       await pool.end();
       throw err;
     }
-    return new PostgresStore(pool);
+    return new PostgresStore(pool, options);
   }
 
   async ping(): Promise<void> {
@@ -98,10 +110,13 @@ export class PostgresStore implements ChatStore {
     return row ? toRoom(row) : null;
   }
 
-  async listRooms(viewerId: string): Promise<Room[]> {
+  async listRooms(viewerId: string, page?: PageQuery): Promise<Room[]> {
+    // LIMIT NULL is no limit (a call without a page).
     const found = await this.pool.query<RoomRow>(
-      `${ROOM_SELECT} WHERE NOT r.is_private OR v.user_id IS NOT NULL ORDER BY r.created_at, r.id`,
-      [viewerId],
+      `${ROOM_SELECT} WHERE (NOT r.is_private OR v.user_id IS NOT NULL)
+         AND ($2::timestamptz IS NULL OR (r.created_at, r.id) > ($2::timestamptz, $3::text))
+       ORDER BY r.created_at, r.id LIMIT $4`,
+      [viewerId, page?.after?.at ?? null, page?.after?.id ?? null, page?.limit ?? null],
     );
     return found.rows.map(toRoom);
   }
@@ -124,6 +139,31 @@ export class PostgresStore implements ChatStore {
 
   async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
     return insertMembers(this.pool, roomId, members);
+  }
+
+  addInvites(roomId: string, userIds: readonly string[], invitedBy: string, at: string): Promise<string[]> {
+    return invites.addInvites(this.pool, roomId, userIds, invitedBy, at);
+  }
+
+  hasInvite(roomId: string, userId: string): Promise<boolean> {
+    return invites.hasInvite(this.pool, roomId, userId);
+  }
+
+  async acceptInvite(roomId: string, member: NewMember): Promise<StoredMember | null> {
+    // The DELETE locks the invite's row: of two accepts at once, the second finds it gone.
+    return inTransaction(this.pool, async (tx) =>
+      (await invites.takeInvite(tx, roomId, member.user_id))
+        ? ((await insertMembers(tx, roomId, [member]))[0] ?? null)
+        : null,
+    );
+  }
+
+  declineInvite(roomId: string, userId: string): Promise<boolean> {
+    return invites.takeInvite(this.pool, roomId, userId);
+  }
+
+  listInvites(userId: string, page: PageQuery): Promise<Invite[]> {
+    return invites.listInvites(this.pool, userId, page);
   }
 
   async removeMember(roomId: string, userId: string): Promise<RemovedMember> {
@@ -190,27 +230,33 @@ export class PostgresStore implements ChatStore {
   }
 
   insertMessage(message: NewMessage): Promise<InsertedMessage> {
-    return messages.insertMessage(this.pool, message);
+    return messages.insertMessage(this.pool, message, this.options.reactionUsersShown);
   }
 
   getMessage(messageId: string): Promise<Message | null> {
-    return messages.getMessage(this.pool, messageId);
+    return messages.getMessage(this.pool, messageId, this.options.reactionUsersShown);
   }
 
   listMessages(query: HistoryQuery): Promise<HistoryPage> {
-    return messages.listMessages(this.pool, query);
+    return messages.listMessages(this.pool, query, this.options.reactionUsersShown);
   }
 
   editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
-    return messages.editMessage(this.pool, messageId, content, editedAt);
+    return messages.editMessage(this.pool, messageId, content, editedAt, this.options.reactionUsersShown);
   }
 
   deleteMessage(messageId: string): Promise<Message | null> {
     return messages.deleteMessage(this.pool, messageId);
   }
 
-  addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean> {
-    return messages.addReaction(this.pool, messageId, userId, emoji, at);
+  addReaction(
+    messageId: string,
+    userId: string,
+    emoji: string,
+    at: string,
+    caps: ReactionCaps,
+  ): Promise<AddReactionOutcome> {
+    return messages.addReaction(this.pool, messageId, userId, emoji, at, caps);
   }
 
   removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
@@ -218,7 +264,8 @@ export class PostgresStore implements ChatStore {
   }
 
   async reactionsOf(messageId: string): Promise<Reaction[]> {
-    return (await messages.reactionsFor(this.pool, [messageId])).get(messageId) ?? [];
+    const shown = this.options.reactionUsersShown;
+    return (await messages.reactionsFor(this.pool, [messageId], shown)).get(messageId) ?? [];
   }
 }
 

@@ -1,22 +1,34 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { HistoryPage, MemberRole, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import type {
+  HistoryPage,
+  Invite,
+  MemberRole,
+  Message,
+  Reaction,
+  Room,
+} from '../../../shared/schemas/objects';
 import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
 import { toMessage as toStoredMessage, type MessageRow as StoredMessageRow } from '../message-row';
+import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type {
+  AddReactionOutcome,
   ChatStore,
   HistoryQuery,
   InsertedMessage,
   NewMember,
   NewMessage,
   NewRoom,
+  PageQuery,
   ReadPosition,
+  ReactionCaps,
   RemovedMember,
   StoredMember,
   StoredUser,
 } from '../types';
 import { migrate } from './migrations';
+import { SqliteInvites } from './sqlite-invites';
 
 interface RoomRow {
   id: string;
@@ -52,8 +64,12 @@ const MEMBER_COLUMNS = `
 export class SqliteStore implements ChatStore {
   private readonly db: Database.Database;
   private readonly stmt;
+  private readonly invites: SqliteInvites;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly options: StoreOptions = DEFAULT_STORE_OPTIONS,
+  ) {
     if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -64,6 +80,7 @@ export class SqliteStore implements ChatStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.stmt = this.prepare();
+    this.invites = new SqliteInvites(this.db);
   }
 
   private prepare() {
@@ -80,9 +97,14 @@ export class SqliteStore implements ChatStore {
          VALUES (@id, @name, @description, @is_private, @created_by, @created_at)`,
       ),
       getRoom: db.prepare<{ id: string; viewer: string }, RoomRow>(`SELECT ${ROOM_COLUMNS} WHERE r.id = @id`),
-      listRooms: db.prepare<{ viewer: string }, RoomRow>(
-        `SELECT ${ROOM_COLUMNS} WHERE r.is_private = 0 OR v.user_id IS NOT NULL
-         ORDER BY r.created_at, r.id`,
+      // A negative LIMIT is no limit (a call without a page).
+      listRooms: db.prepare<
+        { viewer: string; after_at: string | null; after_id: string | null; limit: number },
+        RoomRow
+      >(
+        `SELECT ${ROOM_COLUMNS} WHERE (r.is_private = 0 OR v.user_id IS NOT NULL)
+           AND (@after_at IS NULL OR (r.created_at, r.id) > (@after_at, @after_id))
+         ORDER BY r.created_at, r.id LIMIT @limit`,
       ),
       listMembers: db.prepare<[string], StoredMember>(
         `SELECT ${MEMBER_COLUMNS} WHERE m.room_id = ? ORDER BY m.joined_at, m.user_id`,
@@ -154,12 +176,32 @@ export class SqliteStore implements ChatStore {
         `UPDATE messages SET content = '', deleted = 1 WHERE id = ? RETURNING *`,
       ),
       deleteReactionsOf: db.prepare('DELETE FROM reactions WHERE message_id = ?'),
-      addReaction: db.prepare<{ message_id: string; user_id: string; emoji: string; at: string }>(
+      // The caps are checked in the INSERT itself: one statement, so no other writer (another
+      // store on this file) can add between the count and the insert.
+      addReaction: db.prepare<{
+        message_id: string;
+        user_id: string;
+        emoji: string;
+        at: string;
+        per_message: number;
+        per_user: number;
+      }>(
         `INSERT INTO reactions (message_id, user_id, emoji, created_at, emoji_rank)
-         VALUES (@message_id, @user_id, @emoji, @at, COALESCE(
+         SELECT @message_id, @user_id, @emoji, @at, COALESCE(
            (SELECT emoji_rank FROM reactions WHERE message_id = @message_id AND emoji = @emoji LIMIT 1),
-           (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = @message_id)))
+           (SELECT COALESCE(MAX(emoji_rank), 0) + 1 FROM reactions WHERE message_id = @message_id))
+         WHERE (SELECT COUNT(*) FROM reactions
+                WHERE message_id = @message_id AND user_id = @user_id) < @per_user
+           AND (EXISTS (SELECT 1 FROM reactions WHERE message_id = @message_id AND emoji = @emoji)
+                OR (SELECT COUNT(DISTINCT emoji) FROM reactions
+                    WHERE message_id = @message_id) < @per_message)
          ON CONFLICT (message_id, emoji, user_id) DO NOTHING`,
+      ),
+      hasReaction: db.prepare<[string, string, string], { found: 1 }>(
+        'SELECT 1 AS found FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?',
+      ),
+      userReactionCount: db.prepare<[string, string], { n: number }>(
+        'SELECT COUNT(*) AS n FROM reactions WHERE message_id = ? AND user_id = ?',
       ),
       removeReaction: db.prepare('DELETE FROM reactions WHERE message_id = ? AND user_id = ? AND emoji = ?'),
       reactionsOf: db.prepare<[string], ReactionRow>(
@@ -226,8 +268,15 @@ export class SqliteStore implements ChatStore {
     return row ? toRoom(row) : null;
   }
 
-  async listRooms(viewerId: string): Promise<Room[]> {
-    return this.stmt.listRooms.all({ viewer: viewerId }).map(toRoom);
+  async listRooms(viewerId: string, page?: PageQuery): Promise<Room[]> {
+    return this.stmt.listRooms
+      .all({
+        viewer: viewerId,
+        after_at: page?.after?.at ?? null,
+        after_id: page?.after?.id ?? null,
+        limit: page?.limit ?? -1,
+      })
+      .map(toRoom);
   }
 
   async listMembers(roomId: string): Promise<StoredMember[]> {
@@ -239,17 +288,47 @@ export class SqliteStore implements ChatStore {
   }
 
   async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
+    return this.db.transaction(() => this.insertMembers(roomId, members)).immediate();
+  }
+
+  /** Inside a transaction: adds the ones not yet members; answers those added. */
+  private insertMembers(roomId: string, members: readonly NewMember[]): StoredMember[] {
+    const added: StoredMember[] = [];
+    for (const m of members) {
+      if (this.stmt.insertMember.run({ room_id: roomId, ...m }).changes === 0) continue;
+      const stored = this.stmt.getMember.get(roomId, m.user_id);
+      if (stored) added.push(stored);
+    }
+    return added;
+  }
+
+  async addInvites(
+    roomId: string,
+    userIds: readonly string[],
+    invitedBy: string,
+    at: string,
+  ): Promise<string[]> {
+    return this.invites.add(roomId, userIds, invitedBy, at);
+  }
+
+  async hasInvite(roomId: string, userId: string): Promise<boolean> {
+    return this.invites.has(roomId, userId);
+  }
+
+  async acceptInvite(roomId: string, member: NewMember): Promise<StoredMember | null> {
     return this.db
-      .transaction(() => {
-        const added: StoredMember[] = [];
-        for (const m of members) {
-          if (this.stmt.insertMember.run({ room_id: roomId, ...m }).changes === 0) continue;
-          const stored = this.stmt.getMember.get(roomId, m.user_id);
-          if (stored) added.push(stored);
-        }
-        return added;
-      })
+      .transaction(() =>
+        this.invites.take(roomId, member.user_id) ? (this.insertMembers(roomId, [member])[0] ?? null) : null,
+      )
       .immediate();
+  }
+
+  async declineInvite(roomId: string, userId: string): Promise<boolean> {
+    return this.invites.take(roomId, userId);
+  }
+
+  async listInvites(userId: string, page: PageQuery): Promise<Invite[]> {
+    return this.invites.list(userId, page);
   }
 
   async removeMember(roomId: string, userId: string): Promise<RemovedMember> {
@@ -329,8 +408,30 @@ export class SqliteStore implements ChatStore {
       .immediate();
   }
 
-  async addReaction(messageId: string, userId: string, emoji: string, at: string): Promise<boolean> {
-    return this.stmt.addReaction.run({ message_id: messageId, user_id: userId, emoji, at }).changes > 0;
+  async addReaction(
+    messageId: string,
+    userId: string,
+    emoji: string,
+    at: string,
+    caps: ReactionCaps,
+  ): Promise<AddReactionOutcome> {
+    // A transaction only so that a refusal is explained by the state that caused it.
+    return this.db
+      .transaction((): AddReactionOutcome => {
+        const added = this.stmt.addReaction.run({
+          message_id: messageId,
+          user_id: userId,
+          emoji,
+          at,
+          per_message: caps.perMessage,
+          per_user: caps.perUser,
+        });
+        if (added.changes > 0) return 'added';
+        if (this.stmt.hasReaction.get(messageId, userId, emoji)) return 'exists';
+        const mine = this.stmt.userReactionCount.get(messageId, userId)?.n ?? 0;
+        return mine >= caps.perUser ? 'user_full' : 'message_full';
+      })
+      .immediate();
   }
 
   async removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean> {
@@ -343,7 +444,10 @@ export class SqliteStore implements ChatStore {
 
   private reactionsFor(messageIds: readonly string[]): Map<string, Reaction[]> {
     if (messageIds.length === 0) return new Map();
-    return aggregateReactions(this.stmt.reactionsOf.all(JSON.stringify(messageIds)));
+    return aggregateReactions(
+      this.stmt.reactionsOf.all(JSON.stringify(messageIds)),
+      this.options.reactionUsersShown,
+    );
   }
 
   private hydrate(row: MessageRow): Message {

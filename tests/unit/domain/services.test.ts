@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_LIMITS, type ServerEventName } from '../../../shared';
+import type { DomainDeps } from '../../../server/domain/deps';
 import type { Notifier } from '../../../server/domain/notifier';
 import { createServices, type Services } from '../../../server/domain/services';
 import { UserDirectory } from '../../../server/domain/user-directory';
@@ -44,31 +45,36 @@ describe('domain services (real SQLite store)', () => {
   let ids = 0;
   const alice = { id: 'alice', name: 'Alice' };
   const bob = { id: 'bob', name: 'Bob' };
+  const carol = { id: 'carol', name: 'Carol' };
 
   let typing: LocalTypingTracker;
+  let presence: LocalPresence;
+
+  /** The domain's dependencies over this test's store and notifier. */
+  const deps = (): DomainDeps => ({
+    store,
+    notifier,
+    presence,
+    typing,
+    rateLimiter: new LocalRateLimiter({
+      messagesPerSecond: 1000,
+      typingPerSecond: 1000,
+      unauthenticatedPerMinute: 10,
+    }),
+    users: new UserDirectory(store),
+    limits: DEFAULT_LIMITS,
+    now: () => new Date('2026-01-01T00:00:00.000Z'),
+    newId: () => `id${++ids}`,
+  });
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'chat-domain-'));
     store = new SqliteStore(path.join(dir, 'chat.db'));
     notifier = new RecordingNotifier();
-    const presence = new LocalPresence();
+    presence = new LocalPresence();
     await presence.connected('alice');
     typing = new LocalTypingTracker(60_000);
-    services = createServices({
-      store,
-      notifier,
-      presence,
-      typing,
-      rateLimiter: new LocalRateLimiter({
-        messagesPerSecond: 1000,
-        typingPerSecond: 1000,
-        unauthenticatedPerMinute: 10,
-      }),
-      users: new UserDirectory(store),
-      limits: DEFAULT_LIMITS,
-      now: () => new Date('2026-01-01T00:00:00.000Z'),
-      newId: () => `id${++ids}`,
-    });
+    services = createServices(deps());
   });
 
   afterEach(async () => {
@@ -77,13 +83,13 @@ describe('domain services (real SQLite store)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('creates a room: the creator is owner, invitees deduplicated without the creator, sockets joined, invitees told', async () => {
+  it('creates a room: the creator is its one member (owner); invitees, deduplicated without the creator, are invited and told', async () => {
     const room = await services.rooms.create(alice, {
       name: 'general',
       is_private: true,
       invited_users: ['bob', 'bob', 'alice'],
     });
-    expect(room).toMatchObject({ id: 'id1', created_at: '2026-01-01T00:00:00.000Z', member_count: 2 });
+    expect(room).toMatchObject({ id: 'id1', created_at: '2026-01-01T00:00:00.000Z', member_count: 1 });
     expect(room.members).toEqual([
       {
         user_id: 'alice',
@@ -92,28 +98,83 @@ describe('domain services (real SQLite store)', () => {
         joined_at: '2026-01-01T00:00:00.000Z',
         online: true,
       },
-      {
-        user_id: 'bob',
-        username: 'bob',
-        role: 'member',
-        joined_at: '2026-01-01T00:00:00.000Z',
-        online: false,
-      },
+    ]);
+    expect((await store.listInvites('bob', { limit: 10, after: null })).map((i) => i.room_id)).toEqual([
+      'id1',
     ]);
     expect(notifier.notices).toEqual([
-      { kind: 'join', userIds: ['alice', 'bob'], roomId: 'id1' },
-      // Members at the same read position share one room:updated, each with their own view.
-      { kind: 'users', userIds: ['alice', 'bob'], event: 'room:updated' },
+      { kind: 'join', userIds: ['alice'], roomId: 'id1' },
+      // Only the invitee's own channel hears of the invite.
+      { kind: 'users', userIds: ['bob'], event: 'room:invited' },
+      { kind: 'users', userIds: ['alice'], event: 'room:updated' },
     ]);
   });
 
-  it('does not announce a repeated join or an invite of existing members', async () => {
+  it('joining accepts the invite: the invitee becomes a member, joins the channel and is announced', async () => {
+    const room = await services.rooms.create(alice, { name: 'g', is_private: true, invited_users: ['bob'] });
+    notifier.notices = [];
+    const joined = await services.rooms.join(bob, room.id);
+    expect(joined.members.map((m) => m.user_id)).toEqual(['alice', 'bob']);
+    expect(await store.hasInvite(room.id, 'bob')).toBe(false);
+    expect(notifier.notices).toEqual([
+      { kind: 'join', userIds: ['bob'], roomId: room.id },
+      { kind: 'room', roomId: room.id, event: 'room:user_joined', except: [] },
+    ]);
+  });
+
+  it('does not announce a repeated join, an invite of existing members or a repeated invite', async () => {
     const room = await services.rooms.create(alice, { name: 'g', is_private: false, invited_users: [] });
     await services.rooms.join(bob, room.id);
+    await services.rooms.invite(alice, room.id, ['carol']);
     notifier.notices = [];
     await services.rooms.join(bob, room.id);
-    await services.rooms.invite(alice, room.id, ['bob']);
+    await services.rooms.invite(alice, room.id, ['bob', 'carol']);
     expect(notifier.notices).toEqual([]);
+  });
+
+  it('spends the rate budget of each call’s kind, invites one point per distinct invitee', async () => {
+    const spent: [string, string, number][] = [];
+    const limiter = new LocalRateLimiter({
+      messagesPerSecond: 1000,
+      typingPerSecond: 1000,
+      unauthenticatedPerMinute: 10,
+    });
+    services = createServices({
+      ...deps(),
+      rateLimiter: {
+        consume: (kind, key, points = 1) => {
+          spent.push([kind, key, points]);
+          return limiter.consume(kind, key, points);
+        },
+      },
+    });
+    const room = await services.rooms.create(alice, {
+      name: 'g',
+      is_private: false,
+      invited_users: ['bob', 'carol', 'bob', 'alice'],
+    });
+    await services.rooms.create(alice, { name: 'h', is_private: false, invited_users: [] });
+    await services.rooms.invite(alice, room.id, ['dave', 'dave', 'erin']);
+    await services.rooms.list(alice, {});
+    await services.rooms.get(alice, room.id);
+    await services.invites.list(bob, {});
+    await services.rooms.join(bob, room.id);
+    await services.rooms.markRead(bob, room.id, 0);
+    await services.invites.decline(carol, room.id);
+    await services.rooms.leave(bob, room.id);
+    expect(spent).toEqual([
+      ['room', 'alice', 1],
+      ['invite', 'alice', 2],
+      ['room', 'alice', 1],
+      ['invite', 'alice', 2],
+      ['read', 'alice', 1],
+      ['read', 'alice', 1],
+      ['read', 'bob', 1],
+      ['membership', 'bob', 1],
+      ['membership', 'bob', 1],
+      ['membership', 'carol', 1],
+      ['membership', 'bob', 1],
+    ]);
   });
 
   it('sends: notifies message:new once, and not for a client_id repeat', async () => {

@@ -1,0 +1,51 @@
+import * as z from 'zod';
+import { entityIdSchema, timestampSchema } from './primitives';
+
+/**
+ * Where a page of a list ends: the sort key of its last row (a time, then an id to break ties).
+ * Lists are read in ascending key order, so the next page starts strictly after this key and a row
+ * added meanwhile is neither skipped nor repeated.
+ */
+export interface PageKey {
+  at: string;
+  id: string;
+}
+
+const keySchema = z.tuple([timestampSchema, entityIdSchema]);
+
+/** Longer than any key can encode to: anything longer is refused before it is decoded. */
+const CURSOR_MAX = 200;
+
+/**
+ * A cursor is opaque to clients: base64url of the key as JSON. `btoa`/`atob` (not Buffer) so the
+ * same code runs in browsers; the key is ASCII (an ISO time and an id), so they cannot fail on it.
+ */
+export function encodePageCursor(key: PageKey): string {
+  return btoa(JSON.stringify([key.at, key.id]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+function decodePageCursor(cursor: string): PageKey | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  try {
+    const json: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
+    const parsed = keySchema.safeParse(json);
+    return parsed.success ? { at: parsed.data[0], id: parsed.data[1] } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `cursor` field: the `next_cursor` of an earlier page, decoded to its key (else VALIDATION_ERROR). */
+export const pageCursorSchema = z
+  .string()
+  .max(CURSOR_MAX)
+  .transform((cursor, ctx): PageKey => {
+    const key = decodePageCursor(cursor);
+    if (key) return key;
+    ctx.addIssue({ code: 'custom', message: 'must be a next_cursor returned by an earlier page' });
+    return z.NEVER;
+  })
+  .describe('The `next_cursor` of the previous page; absent for the first page.');
