@@ -9,6 +9,9 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# shared/ is an npm workspace (the chat-service-contract package): npm ci needs its manifest to
+# match the lockfile.
+COPY shared/package.json ./shared/package.json
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY shared ./shared
@@ -19,6 +22,8 @@ COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
+# HOST: every interface, so that the published port reaches the server (it is also the default
+# with NODE_ENV=production; outside production the server listens on 127.0.0.1 only).
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3002 \

@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'data/**'] },
+  { ignores: ['dist/**', 'shared/dist/**', 'coverage/**', 'node_modules/**', 'data/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

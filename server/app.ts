@@ -10,6 +10,7 @@ import type { Config } from './config/env';
 import { createServices, type Services } from './domain/services';
 import { UserDirectory } from './domain/user-directory';
 import { answerClientErrors } from './http/client-error';
+import { clientAddressOf } from './http/client-address';
 import { configureHttpApp } from './http/http-app';
 import { createLogger, type Logger } from './logger';
 import { Metrics } from './metrics/metrics';
@@ -74,6 +75,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const metrics = new Metrics();
   // One user's live connections on this node, Socket.IO and plain WebSocket together.
   const slots = new ConnectionSlots(config.guards.connectionsPerUser);
+  // Per-address budgets count clients, not the proxy in front (Express's `trust proxy`).
+  const addressOf = clientAddressOf(app);
   // Broadcasts reach Socket.IO and the plain WebSockets; with an adapter, those of other nodes too.
   const plainWsHub = new PlainWsHub();
   const relay = shared.socketIoOptions.adapter
@@ -102,6 +105,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     metrics,
     guards: config.guards,
     slots,
+    addressOf,
   });
   const plainWs = attachPlainWs(httpServer, {
     services,
@@ -112,11 +116,12 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     limits: config.limits,
     guards: config.guards,
     slots,
+    addressOf,
     logger,
     metrics,
     ownedElsewhere: (url) => url.startsWith(`${io.path()}/`),
   });
-  if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi, rateLimiter);
+  if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi, rateLimiter, addressOf);
   configureHttpApp(app, {
     config,
     services,

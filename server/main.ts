@@ -22,6 +22,9 @@ async function main(): Promise<void> {
       '!!! JWT_SECRET is not set: using the built-in development secret. Anyone can mint tokens for ' +
         'this server. Set JWT_SECRET before exposing it (it is required when NODE_ENV=production).',
     );
+    if (!isLoopback(config.host)) {
+      logger.warn(`!!! HOST=${config.host} exposes this server beyond this machine with that public secret.`);
+    }
   }
   const app = await createApp(config, logger);
   const { url } = await app.listen();
@@ -57,6 +60,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** 127.0.0.1, ::1, localhost: only this machine can connect. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 main().catch((err: unknown) => {

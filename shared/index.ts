@@ -1,4 +1,4 @@
-/** The public contract of chat-service: import it as `chat-service/shared`. */
+/** The public contract of chat-service, published as the package `chat-service-contract`. */
 export * from './errors';
 export * from './events';
 export * from './limits';

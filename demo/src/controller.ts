@@ -1,4 +1,4 @@
-import type { Room, RoomDetail, RoomList } from '../../shared';
+import type { Room, RoomDetail, RoomList } from '../../shared/index';
 import { createChatClient, type ChatClient } from '../../shared/client';
 import { describeError, errorCode } from './describe-error';
 import { newClientId } from './format';
@@ -23,7 +23,7 @@ export class DemoController {
   private stopListening: (() => void) | null = null;
   private readonly followed = new Set<string>();
   private readonly typingSender = new TypingSender((roomId, isTyping) => {
-    this.run(this.client?.setTyping(roomId, isTyping));
+    this.run(this.client?.setTyping({ room_id: roomId, is_typing: isTyping }));
   });
 
   constructor(private readonly invalidate: (...panels: Panel[]) => void) {}
@@ -86,7 +86,7 @@ export class DemoController {
     for (const room of rooms) {
       if (!room.is_member || this.followed.has(room.id)) continue;
       this.followed.add(room.id);
-      this.run(client.follow(room.id, room.last_message_seq));
+      this.run(client.follow({ room_id: room.id, after_seq: room.last_message_seq }));
     }
     const selected = this.state.selectedRoomId;
     if (selected !== null && !this.state.rooms.get(selected)?.is_member) this.deselect();
@@ -136,7 +136,7 @@ export class DemoController {
   }
 
   async joinRoom(roomId: string): Promise<void> {
-    const detail = await this.requireClient().joinRoom(roomId);
+    const detail = await this.requireClient().joinRoom({ room_id: roomId });
     this.adoptRoom(detail);
     await this.selectRoom(detail.id);
   }
@@ -172,9 +172,8 @@ export class DemoController {
     const mine = message?.reactions.some(
       (r) => r.emoji === emoji && me !== undefined && r.user_ids.includes(me),
     );
-    const result = mine
-      ? await client.removeReaction(messageId, emoji)
-      : await client.addReaction(messageId, emoji);
+    const reaction = { message_id: messageId, emoji };
+    const result = mine ? await client.removeReaction(reaction) : await client.addReaction(reaction);
     const current = findMessage(this.state, messageId);
     if (current) putMessage(this.state, { ...current, reactions: result.reactions });
     this.invalidate('messages', 'thread');
@@ -229,7 +228,7 @@ export class DemoController {
     if (!this.client || !room?.is_member || seq <= (room.last_read_seq ?? 0)) return;
     if (roomId !== this.state.selectedRoomId || document.visibilityState !== 'visible') return;
     this.run(
-      this.client.markRead(roomId, seq).then((read) => {
+      this.client.markRead({ room_id: roomId, seq }).then((read) => {
         noteRead(this.state, read.room_id, read.last_read_seq);
         this.invalidate('rooms');
       }),
@@ -238,11 +237,11 @@ export class DemoController {
 
   private async loadMembers(roomId: string): Promise<void> {
     const client = this.requireClient();
-    const detail = await client.getRoom(roomId);
+    const detail = await client.getRoom({ room_id: roomId });
     this.adoptRoom(detail);
     const others = detail.members.map((m) => m.user_id).filter((id) => id !== this.state.me?.id);
     if (detail.is_member && others.length > 0) {
-      const { presence } = await client.getPresence(others.slice(0, 100));
+      const { presence } = await client.getPresence({ user_ids: others.slice(0, 100) });
       for (const entry of presence) this.state.presence.set(entry.user_id, entry.status);
     }
     this.invalidate('room', 'messages');

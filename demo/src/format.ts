@@ -1,4 +1,4 @@
-import type { TypingUser } from '../../shared';
+import type { TypingUser } from '../../shared/index';
 
 /** "Bob is typing…", "Bob and Carol are typing…", "4 people are typing…", or "". */
 export function typingText(users: readonly TypingUser[]): string {

@@ -1,4 +1,4 @@
-import type { Message } from '../../shared';
+import type { Message } from '../../shared/index';
 import { h } from './dom';
 import { typingText } from './format';
 import { messageItem } from './message-item';

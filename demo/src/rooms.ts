@@ -1,4 +1,4 @@
-import type { Room } from '../../shared';
+import type { Room } from '../../shared/index';
 import type { DemoState } from './state';
 
 /** The contract's unread count: last_message_seq − last_read_seq for members, 0 for others. */

@@ -1,4 +1,4 @@
-import type { Member, Message, PresenceStatus, Room, TypingUser } from '../../shared';
+import type { Member, Message, PresenceStatus, Room, TypingUser } from '../../shared/index';
 import type { Identity } from './token';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected' | 'refused';

@@ -26,7 +26,8 @@ const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).defa
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Unset: 127.0.0.1 outside production (see defaultHost), every interface in production. */
+  HOST: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3002),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silent']).default('info'),
   JWT_SECRET: z
@@ -45,7 +46,27 @@ const envSchema = z.object({
   ADMIN_UI: z.enum(['true', 'false']).default('false'),
   ADMIN_UI_USERNAME: z.string().optional(),
   ADMIN_UI_PASSWORD: z.string().optional(),
-  CORS_ORIGINS: z.string().default(''),
+  /**
+   * Which peers are proxies whose X-Forwarded-For is believed (Express's `trust proxy`): `loopback`
+   * by default; a comma-separated list of addresses, subnets or names (`uniquelocal`), a number of
+   * hops, `true` or `false`.
+   */
+  TRUST_PROXY: z.string().min(1).default('loopback'),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const origins = parseOrigins(value);
+      for (const bad of origins.refused) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `${JSON.stringify(bad)} is not an origin: give scheme://host[:port] with no path ` +
+            '(for example https://app.example.com), comma-separated, or * for any origin',
+        });
+      }
+      return origins.allowed;
+    }),
   TYPING_TIMEOUT_MS: int(6000, 100),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   MAX_CONTENT_LENGTH: int(DEFAULT_LIMITS.contentMax, 1),
@@ -99,6 +120,8 @@ export interface Config {
   adminUi: AdminUiConfig;
   /** Origins allowed by CORS for HTTP and Socket.IO; `true` allows any origin. */
   corsOrigins: string[] | true;
+  /** Express's `trust proxy`: which peers' X-Forwarded-For names the client (per-address budgets). */
+  trustProxy: boolean | number | string;
   typingTimeoutMs: number;
   shutdownTimeoutMs: number;
   /** Calls without a valid token allowed per client address per minute. */
@@ -138,12 +161,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   if (e.DEFAULT_ROOM_LIST_LIMIT > e.MAX_ROOM_LIST_LIMIT) {
     throw new ConfigError('DEFAULT_ROOM_LIST_LIMIT must not exceed MAX_ROOM_LIST_LIMIT.');
   }
+  if (e.MAX_INVITED_USERS > e.RATE_LIMIT_INVITES_PER_MINUTE) {
+    // A full invite list would be refused forever, whatever `retry_after_ms` said.
+    throw new ConfigError('MAX_INVITED_USERS must not exceed RATE_LIMIT_INVITES_PER_MINUTE.');
+  }
   if (e.MAX_REACTIONS_PER_USER > e.MAX_REACTIONS_PER_MESSAGE) {
     throw new ConfigError('MAX_REACTIONS_PER_USER must not exceed MAX_REACTIONS_PER_MESSAGE.');
   }
   return {
     env: e.NODE_ENV,
-    host: e.HOST,
+    host: e.HOST ?? defaultHost(e.NODE_ENV),
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     jwtSecret: e.JWT_SECRET ?? DEV_JWT_SECRET,
@@ -156,7 +183,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.ADMIN_UI === 'true' && e.ADMIN_UI_USERNAME && e.ADMIN_UI_PASSWORD
         ? { enabled: true, username: e.ADMIN_UI_USERNAME, password: e.ADMIN_UI_PASSWORD }
         : { enabled: false },
-    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    corsOrigins: e.CORS_ORIGINS,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     typingTimeoutMs: e.TYPING_TIMEOUT_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
@@ -211,10 +239,53 @@ function parseDatabaseUrl(url: string): StorageConfig {
   );
 }
 
-function parseOrigins(value: string): string[] | true {
-  const origins = value
+/**
+ * Outside production the server answers this machine only: the development secret is public, so a
+ * server started without JWT_SECRET must not be reachable from the network unless HOST says so. A
+ * production deployment (a container, behind a proxy) listens on every interface.
+ */
+function defaultHost(env: 'development' | 'production' | 'test'): string {
+  return env === 'production' ? '0.0.0.0' : '127.0.0.1';
+}
+
+/**
+ * CORS_ORIGINS: comma-separated origins, or `*`. An origin is what a browser sends in its Origin
+ * header, scheme://host[:port] and nothing after: the cors middleware compares strings, so a
+ * trailing slash or a path would silently never match, and a typo must stop the server instead.
+ */
+function parseOrigins(value: string): { allowed: string[] | true; refused: string[] } {
+  const entries = value
     .split(',')
     .map((o) => o.trim())
     .filter(Boolean);
-  return origins.includes('*') ? true : origins;
+  const refused = entries.filter((o) => o !== '*' && normalizedOrigin(o) === undefined);
+  const allowed = entries.includes('*')
+    ? true
+    : entries.flatMap((o) => {
+        const origin = normalizedOrigin(o);
+        return origin === undefined ? [] : [origin];
+      });
+  return { allowed, refused };
+}
+
+/**
+ * The origin as a browser writes it (host lower-cased, default port dropped) for http(s); other
+ * schemes (an app's `capacitor://localhost`) as given. `undefined` when it is not an origin.
+ */
+function normalizedOrigin(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#@\s]+$/i.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (!url.hostname) return undefined;
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : value;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
 }

@@ -36,7 +36,7 @@ export interface RateLimiter {
 
 /**
  * Every budget, as configured. Only the first three are required so that tests can build a limiter
- * for what they exercise; the rest default to DEFAULT_RATE_BUDGETS (documented in the README).
+ * for what they exercise; the rest default to DEFAULT_RATE_BUDGETS (listed in docs/limits.md).
  */
 export interface RateBudgets {
   messagesPerSecond: number;

@@ -36,7 +36,7 @@ export interface HttpDeps {
 /** Configures the Express app (created earlier, so Socket.IO could attach to the same server). */
 export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
   // First, so that every request is timed, whatever answers it.
   app.use(httpMetrics(deps.metrics));
   app.use(helmet());

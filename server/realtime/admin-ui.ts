@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { instrument } from '@socket.io/admin-ui';
 import { hash } from 'bcryptjs';
 import type { Server } from 'socket.io';
@@ -22,6 +23,8 @@ export async function attachAdminUi(
   io: ChatServer,
   config: Extract<AdminUiConfig, { enabled: true }>,
   rateLimiter: RateLimiter,
+  /** The client's address behind trusted proxies. */
+  addressOf: (req: IncomingMessage) => string,
 ): Promise<void> {
   // The Admin UI compares the password with bcrypt and insists on receiving a hash.
   const password = BCRYPT_HASH.test(config.password)
@@ -40,7 +43,7 @@ export async function attachAdminUi(
       next();
       return;
     }
-    rateLimiter.consume('adminLogin', socket.handshake.address).then(
+    rateLimiter.consume('adminLogin', addressOf(socket.request)).then(
       () => next(),
       (err: unknown) => {
         const { body } = toWireError(err);
@@ -61,8 +64,16 @@ function hasPassword(auth: unknown): boolean {
   return typeof auth === 'object' && auth !== null && 'password' in auth;
 }
 
+/**
+ * A login with a username and a password, both strings, or a session id alone. Anything else
+ * would reach the Admin UI's middleware, which hands a missing password to bcrypt (an unhandled
+ * rejection) whenever a username comes with a session id it does not know.
+ */
 function hasCredentialShape(auth: unknown): boolean {
   if (typeof auth !== 'object' || auth === null) return false;
   const { username, password, sessionId } = auth as Record<string, unknown>;
-  return typeof sessionId === 'string' || (typeof username === 'string' && typeof password === 'string');
+  if (typeof username === 'string' || typeof password === 'string') {
+    return typeof username === 'string' && typeof password === 'string';
+  }
+  return typeof sessionId === 'string' && username === undefined && password === undefined;
 }

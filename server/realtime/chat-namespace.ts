@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { channel, type ClientEvents } from '../../shared/events';
 import type { TokenVerifier } from '../auth/jwt';
 import type { ConnectionGuards } from '../config/env';
@@ -37,6 +38,8 @@ export interface ChatNamespaceDeps {
   guards: ConnectionGuards;
   /** Connections per user on this node, shared with the plain WebSocket endpoint. */
   slots: ConnectionSlots;
+  /** The client's address behind trusted proxies (per-address budgets). */
+  addressOf: (req: IncomingMessage) => string;
 }
 
 export interface AttachedNamespace {

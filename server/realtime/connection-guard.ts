@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import WebSocket from 'ws';
 import type { Logger } from '../logger';
 import type { ChatNamespace, ChatServer, ChatSocket } from './types';
@@ -75,6 +76,45 @@ class EngineConnectionGuard {
     for (const method of ['send', 'onRequest', 'onData', 'onPacket']) {
       guardMethod(transport, method, (err) => this.onTransportError(err, method, transport));
     }
+    if (transport.name === 'polling') this.guardPolls(transport);
+  }
+
+  /**
+   * A poll's answer leaves Engine.IO's buffers once it is handed to the HTTP response, so a client
+   * that sends each poll on a fresh TCP connection and never reads the answers would pile them up
+   * in the responses' socket buffers, out of the bound's sight. A client polls again only after
+   * reading the previous answer, so at most that one can still be finishing its write when the
+   * next poll arrives (the write's completion and the new request may be seen in either order):
+   * two unfinished answers, or more unwritten bytes than the bound, is a reader that does not read.
+   */
+  private guardPolls(transport: EngineTransport): void {
+    const unfinished = new Set<ServerResponse>();
+    const original: unknown = Reflect.get(transport, 'onRequest');
+    if (typeof original !== 'function') return;
+    Reflect.set(transport, 'onRequest', (req: IncomingMessage & { res?: ServerResponse | null }) => {
+      const res = req.res;
+      if (req.method === 'GET' && res) {
+        let unwritten = 0;
+        for (const earlier of unfinished) unwritten += earlier.socket?.writableLength ?? 0;
+        if (unfinished.size >= 2 || unwritten > this.deps.bufferedBytes) {
+          this.deps.logger.warn('connection closed: slow consumer (poll answers not read)', {
+            ...this.describe(),
+            unfinished_polls: unfinished.size,
+            buffered_bytes: unwritten,
+          });
+          this.close('slow_consumer');
+          res.writeHead(400, { 'Content-Type': 'text/plain' }).end();
+          return undefined;
+        }
+        unfinished.add(res);
+        const done = (): void => {
+          unfinished.delete(res);
+        };
+        res.once('finish', done);
+        res.once('close', done);
+      }
+      return Reflect.apply(original, transport, [req]);
+    });
   }
 
   private onPacketCreate(packet: unknown): void {

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import type { ExtendedError } from 'socket.io';
+import { ChatError } from '../../shared/errors';
 import { bearerToken, type TokenVerifier } from '../auth/jwt';
 import { toWireError } from '../domain/errors';
 import type { RateLimiter } from '../domain/rate-limits';
@@ -16,6 +18,8 @@ export interface SocketAuthDeps {
   /** Connections per user on this node (shared with the plain WebSocket endpoint). */
   slots: ConnectionSlots;
   logger: Logger;
+  /** The client's address behind trusted proxies (per-address budgets). */
+  addressOf: (req: IncomingMessage) => string;
 }
 
 /**
@@ -26,10 +30,10 @@ export interface SocketAuthDeps {
  * `err.data`.
  */
 export function socketAuth(deps: SocketAuthDeps) {
-  const { verify, store, users, rateLimiter, slots, logger } = deps;
+  const { verify, store, users, rateLimiter, slots, logger, addressOf } = deps;
   return async (socket: ChatSocket, next: (err?: ExtendedError) => void): Promise<void> => {
     try {
-      const address = socket.handshake.address;
+      const address = addressOf(socket.request);
       // Counted before the token is even verified: verification and the reads below are the cost.
       await rateLimiter.consume('handshake', address);
       const raw: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
@@ -42,6 +46,9 @@ export function socketAuth(deps: SocketAuthDeps) {
       await users.remember(actor);
       socket.data.actor = actor;
       socket.data.roomIds = await store.roomIdsOf(actor.id);
+      // A connection that closed during the awaits above will never emit `close` again (nor its
+      // socket `disconnect`): a slot taken for it would never come back.
+      if (socket.conn.readyState !== 'open') throw new ChatError('UNAUTHORIZED', 'connection closed');
       // Last, with nothing awaited after it, so a slot taken is a socket admitted. It is given back
       // when the socket disconnects, or when its connection closes before it ever connected.
       const release = slots.take(actor.id);
@@ -54,7 +61,7 @@ export function socketAuth(deps: SocketAuthDeps) {
     } catch (err) {
       const { body, unexpected } = toWireError(err);
       if (unexpected) logger.error('socket authentication failed', { err });
-      else logger.debug('socket refused', { code: body.code, address: socket.handshake.address });
+      else logger.debug('socket refused', { code: body.code, address: addressOf(socket.request) });
       const refusal: ExtendedError = Object.assign(new Error(body.code), { data: body });
       next(refusal);
     }

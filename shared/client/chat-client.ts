@@ -55,9 +55,17 @@ export type ChatClientListener<E extends ChatClientEventName> = E extends Server
     ? ChatClientEvents[E]
     : never;
 
+/** The room a following call is about: `{ room_id }`, as every event names it. */
+export interface RoomRef {
+  room_id: string;
+}
+
 /**
- * A typed client of the `/chat` namespace. Every request resolves with its ack's data or rejects
- * with a `ChatError` (its `code` is one of the contract's; TIMEOUT-like failures are INTERNAL_ERROR).
+ * A typed client of the `/chat` namespace. Every method takes one object whose fields are the
+ * wire's: a request method takes its event's payload exactly as `ClientToServerEvents` types it
+ * (`joinRoom({ room_id })` sends `room:join { room_id }`), and resolves with its ack's data or
+ * rejects with a `ChatError` (its `code` is one of the contract's; a timeout or a connection lost
+ * before the answer is INTERNAL_ERROR).
  *
  * Messages arrive exactly once and in `seq` order per followed room, across disconnects: a room is
  * followed once the client creates, joins or reads its history, or when `follow` is called; after
@@ -78,53 +86,63 @@ export interface ChatClient {
    */
   request<E extends ClientEventName>(event: E, payload: ClientPayload<E>): Promise<AckData<E>>;
 
-  /** Creates a room and follows it from its start. */
+  /** `room:create`: creates a room and follows it from its start. */
   createRoom(payload: ClientPayload<'room:create'>): Promise<AckData<'room:create'>>;
   /**
-   * A page of rooms (public ones and the private ones the user is in), oldest first. Without
-   * arguments the first page of the server's default size; pass the answer's `next_cursor` as
-   * `cursor` for the next one (it is null on the last page).
+   * `room:list`: a page of rooms (public ones and the private ones the user is in), oldest first.
+   * Without a payload the first page of the server's default size; pass the answer's `next_cursor`
+   * as `cursor` for the next one (it is null on the last page).
    */
-  listRooms(page?: ClientPayload<'room:list'>): Promise<AckData<'room:list'>>;
-  getRoom(roomId: string): Promise<AckData<'room:get'>>;
+  listRooms(payload?: ClientPayload<'room:list'>): Promise<AckData<'room:list'>>;
+  /** `room:get`: a room with its members. */
+  getRoom(payload: ClientPayload<'room:get'>): Promise<AckData<'room:get'>>;
   /**
-   * Joins a room and follows it from its last message at the time of joining (unless already
-   * followed). Joining accepts a pending invitation, the only way into a private room.
+   * `room:join`: joins a room and follows it from its last message at the time of joining (unless
+   * already followed). Joining accepts a pending invitation, the only way into a private room.
    */
-  joinRoom(roomId: string): Promise<AckData<'room:join'>>;
-  /** Leaves a room and stops following it. */
-  leaveRoom(roomId: string): Promise<AckData<'room:leave'>>;
-  /** Invites users (owner only): each is told by `room:invited` and is a member once they join. */
-  invite(roomId: string, userIds: string[]): Promise<AckData<'room:invite'>>;
-  /** A page of the user's pending invitations, oldest first (paged like `listRooms`). */
-  listInvites(page?: ClientPayload<'invite:list'>): Promise<AckData<'invite:list'>>;
-  /** Declines a pending invitation (accept one with `joinRoom`). */
-  declineInvite(roomId: string): Promise<AckData<'room:decline'>>;
-  markRead(roomId: string, seq: number): Promise<AckData<'room:read'>>;
+  joinRoom(payload: ClientPayload<'room:join'>): Promise<AckData<'room:join'>>;
+  /** `room:leave`: leaves a room and stops following it. */
+  leaveRoom(payload: ClientPayload<'room:leave'>): Promise<AckData<'room:leave'>>;
+  /** `room:invite` (owner only): each user is told by `room:invited` and is a member once they join. */
+  invite(payload: ClientPayload<'room:invite'>): Promise<AckData<'room:invite'>>;
+  /** `invite:list`: a page of the user's pending invitations, oldest first (paged like `listRooms`). */
+  listInvites(payload?: ClientPayload<'invite:list'>): Promise<AckData<'invite:list'>>;
+  /** `room:decline`: declines a pending invitation (accept one with `joinRoom`). */
+  declineInvite(payload: ClientPayload<'room:decline'>): Promise<AckData<'room:decline'>>;
+  /** `room:read`: moves the user's read position forward to `seq`. */
+  markRead(payload: ClientPayload<'room:read'>): Promise<AckData<'room:read'>>;
+  /** `message:send`: sends a message (a `client_id` makes a retry safe: a repeat answers the stored one). */
   sendMessage(payload: ClientPayload<'message:send'>): Promise<AckData<'message:send'>>;
-  editMessage(messageId: string, content: string): Promise<AckData<'message:edit'>>;
-  deleteMessage(messageId: string): Promise<AckData<'message:delete'>>;
+  /** `message:edit` (author only). */
+  editMessage(payload: ClientPayload<'message:edit'>): Promise<AckData<'message:edit'>>;
+  /** `message:delete` (author or room owner): the message becomes a tombstone. */
+  deleteMessage(payload: ClientPayload<'message:delete'>): Promise<AckData<'message:delete'>>;
   /**
-   * Reads a page of history. A room not yet followed is followed from the page's last message when
-   * the page is the room's newest (no cursor) or was read forwards (`after_seq`), so the page and
-   * the `message:new` events that follow meet without a gap or a duplicate; after an older page
-   * (`before_seq`) or a thread page (`parent_id`) it is followed from the room's last message.
+   * `message:history`: reads a page. A room not yet followed is followed from the page's last
+   * message when the page is the room's newest (no cursor) or was read forwards (`after_seq`), so
+   * the page and the `message:new` events that follow meet without a gap or a duplicate; after an
+   * older page (`before_seq`) or a thread page (`parent_id`) it is followed from the room's last message.
    */
   history(payload: ClientPayload<'message:history'>): Promise<AckData<'message:history'>>;
-  setTyping(roomId: string, isTyping: boolean): Promise<AckData<'typing:update'>>;
-  addReaction(messageId: string, emoji: string): Promise<AckData<'reaction:add'>>;
-  removeReaction(messageId: string, emoji: string): Promise<AckData<'reaction:remove'>>;
-  getPresence(userIds: string[]): Promise<AckData<'presence:get'>>;
+  /** `typing:update`: says whether the user is typing in a room. */
+  setTyping(payload: ClientPayload<'typing:update'>): Promise<AckData<'typing:update'>>;
+  /** `reaction:add`: resolves with the message's reactions after the change. */
+  addReaction(payload: ClientPayload<'reaction:add'>): Promise<AckData<'reaction:add'>>;
+  /** `reaction:remove`: resolves with the message's reactions after the change. */
+  removeReaction(payload: ClientPayload<'reaction:remove'>): Promise<AckData<'reaction:remove'>>;
+  /** `presence:get`: the presence of users who share a room with this one. */
+  getPresence(payload: ClientPayload<'presence:get'>): Promise<AckData<'presence:get'>>;
 
   /**
-   * Follows a room's messages from `afterSeq` (default: the room's current last seq, so only new
-   * messages are emitted). Messages after `afterSeq` that were already sent are fetched and emitted.
+   * Follows a room's messages from `after_seq` (default: the room's current last seq, so only new
+   * messages are emitted). Messages after `after_seq` that were already sent are fetched and
+   * emitted. On a room already followed it resolves once that room's catch-up is done.
    */
-  follow(roomId: string, afterSeq?: number): Promise<void>;
+  follow(payload: RoomRef & { after_seq?: number }): Promise<void>;
   /** Stops following: the room's `message:new` events are then passed on as they come. */
-  unfollow(roomId: string): void;
+  unfollow(payload: RoomRef): void;
   /** The last seq emitted for a followed room (undefined when not followed). */
-  lastSeq(roomId: string): number | undefined;
+  lastSeq(payload: RoomRef): number | undefined;
 
   /** Listens to a server event or a client event; returns a function that removes the listener. */
   on<E extends ChatClientEventName>(event: E, listener: ChatClientListener<E>): () => void;

@@ -126,26 +126,26 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       followFrom(detail.id, detail.last_message_seq);
       return detail;
     },
-    listRooms: (page = {}) => request('room:list', page),
-    getRoom: (roomId) => request('room:get', { room_id: roomId }),
-    joinRoom: (roomId) => {
-      const joined = request('room:join', { room_id: roomId });
+    listRooms: (payload = {}) => request('room:list', payload),
+    getRoom: (payload) => request('room:get', payload),
+    joinRoom: (payload) => {
+      const joined = request('room:join', payload);
       // Followed from the moment of asking, so messages that arrive before the answer are held.
-      if (!followers.has(roomId)) followFrom(roomId, joined.then(lastMessageSeq));
+      if (!followers.has(payload.room_id)) followFrom(payload.room_id, joined.then(lastMessageSeq));
       return joined;
     },
-    leaveRoom: async (roomId) => {
-      const left = await request('room:leave', { room_id: roomId });
-      followers.unfollow(roomId);
+    leaveRoom: async (payload) => {
+      const left = await request('room:leave', payload);
+      followers.unfollow(payload.room_id);
       return left;
     },
-    invite: (roomId, userIds) => request('room:invite', { room_id: roomId, user_ids: userIds }),
-    listInvites: (page = {}) => request('invite:list', page),
-    declineInvite: (roomId) => request('room:decline', { room_id: roomId }),
-    markRead: (roomId, seq) => request('room:read', { room_id: roomId, seq }),
+    invite: (payload) => request('room:invite', payload),
+    listInvites: (payload = {}) => request('invite:list', payload),
+    declineInvite: (payload) => request('room:decline', payload),
+    markRead: (payload) => request('room:read', payload),
     sendMessage: (payload) => request('message:send', payload),
-    editMessage: (messageId, content) => request('message:edit', { message_id: messageId, content }),
-    deleteMessage: (messageId) => request('message:delete', { message_id: messageId }),
+    editMessage: (payload) => request('message:edit', payload),
+    deleteMessage: (payload) => request('message:delete', payload),
     history: (payload) => {
       const page = request('message:history', payload);
       if (!followers.has(payload.room_id)) {
@@ -157,17 +157,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }
       return page;
     },
-    setTyping: (roomId, isTyping) => request('typing:update', { room_id: roomId, is_typing: isTyping }),
-    addReaction: (messageId, emoji) => request('reaction:add', { message_id: messageId, emoji }),
-    removeReaction: (messageId, emoji) => request('reaction:remove', { message_id: messageId, emoji }),
-    getPresence: (userIds) => request('presence:get', { user_ids: userIds }),
+    setTyping: (payload) => request('typing:update', payload),
+    addReaction: (payload) => request('reaction:add', payload),
+    removeReaction: (payload) => request('reaction:remove', payload),
+    getPresence: (payload) => request('presence:get', payload),
 
-    follow: (roomId, afterSeq) =>
-      followers.has(roomId)
-        ? followers.catchUp(roomId)
-        : followers.follow(roomId, afterSeq ?? latestSeq(roomId)),
-    unfollow: (roomId) => followers.unfollow(roomId),
-    lastSeq: (roomId) => followers.lastSeq(roomId),
+    follow: ({ room_id, after_seq }) =>
+      followers.has(room_id)
+        ? followers.catchUp(room_id)
+        : followers.follow(room_id, after_seq ?? latestSeq(room_id)),
+    unfollow: ({ room_id }) => followers.unfollow(room_id),
+    lastSeq: ({ room_id }) => followers.lastSeq(room_id),
 
     on: (event, listener) => listeners.on(event, listener),
     off: (event, listener) => listeners.off(event, listener),

@@ -1,3 +1,3 @@
-/** The typed browser and Node client: `import { createChatClient } from 'chat-service/shared/client'`. */
+/** The typed browser and Node client: `import { createChatClient } from 'chat-service-contract/client'`. */
 export * from './chat-client';
 export * from './create-chat-client';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const claimsSchema = z.object({ sub: z.string().min(1) });
 

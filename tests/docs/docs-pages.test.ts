@@ -2,14 +2,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { z } from 'zod';
 import { buildOpenApiDocument } from '../../server/docs/openapi-document';
 import { startServer, type TestServer } from '../helpers/server';
+import { needs, settings } from '../helpers/services';
 
 /**
- * Swagger UI and ReDoc really render, offline, in Debian's Chromium (.ci/run installs it; never a
- * downloaded browser): the operations and the title show, no request leaves this server, and the
- * pages' Content-Security-Policy blocks nothing they need.
+ * Swagger UI and ReDoc really render, offline, in Debian's Chromium (CHROMIUM_PATH; .ci/run
+ * installs it; never a downloaded browser): the operations and the title show, no request leaves
+ * this server, and the pages' Content-Security-Policy blocks nothing they need.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
+// Both tests need Chromium: Jest's own `test`, or `test.skip` when CHROMIUM_PATH is missing (then
+// no beforeAll/afterAll runs either).
+const { test } = needs('chromium');
+
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -49,7 +53,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   server = await startServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await chromium.launch({ executablePath: settings.chromiumPath, args: ARGS });
 }, 60_000);
 
 afterAll(async () => {

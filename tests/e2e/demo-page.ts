@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type ConsoleMessage, type Locator, type Page } from 'playwright-core';
+import { settings } from '../helpers/services';
 
 /** Helpers for driving the browser demo with playwright-core and Debian's Chromium. */
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** CHROMIUM_PATH, by default Debian's /usr/bin/chromium; never a downloaded browser. */
+export const CHROMIUM = settings.chromiumPath;
 /** How long a UI expectation waits for the page to catch up (Playwright polls until then). */
 export const UI_TIMEOUT_MS = 10_000;
 
-/** Launches headless Chromium; throws (failing the suite, never skipping it) when it is not installed. */
+/**
+ * Launches headless Chromium. Suites that call it declare `needs('chromium')`, so they are skipped
+ * when it was missing at the start of the run; this throws if it has gone since.
+ */
 export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: the demo test needs Chromium (apt-get install chromium)`);

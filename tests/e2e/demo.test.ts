@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { buildDemo } from '../../scripts/build-demo';
 import { startServer, type TestServer } from '../helpers/server';
+import { needs } from '../helpers/services';
 import { tokenSigner } from '../helpers/tokens';
 import {
   channelMessage,
@@ -21,6 +22,10 @@ import {
   UI_TIMEOUT_MS,
   type DemoPage,
 } from './demo-page';
+
+// Every test here needs Chromium: Jest's own `test`, or `test.skip` when CHROMIUM_PATH is missing
+// (then no beforeAll/afterAll runs either).
+const { test } = needs('chromium');
 
 const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 /**
@@ -156,6 +161,38 @@ test('unread count on a room one is not looking at, cleared (and a read receipt 
   await shows(channelMessage(a(), 'Are you there?').getByTestId('read-receipt'), 'Seen by Bob');
 });
 
+// Before the markup probe and the pasted-token visitor: the picture (the README's docs/demo.png is a
+// copy of tests/artifacts/demo.png) shows an ordinary conversation.
+test('screenshots of both users (tests/artifacts/demo.png)', async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // The pointer away from the messages, so no hover toolbar covers them.
+  await Promise.all([a(), b()].map((page) => page.mouse.move(1, 1)));
+  const shots = await Promise.all(
+    [a(), b()].map((page) => page.screenshot({ fullPage: true, animations: 'disabled' })),
+  );
+  const [aliceShot, bobShot] = shots;
+  if (!aliceShot || !bobShot) throw new Error('missing screenshot');
+  writeFileSync(path.join(ARTIFACTS, 'demo-alice.png'), aliceShot);
+  writeFileSync(path.join(ARTIFACTS, 'demo-bob.png'), bobShot);
+
+  // Side by side, in one picture: a page of two data-URL images (nothing leaves the machine).
+  const context = await browser.newContext({ viewport: { width: 2400, height: 800 } });
+  const page = await context.newPage();
+  const figure = (label: string, png: Buffer): string =>
+    `<figure><figcaption>${label}</figcaption><img src="data:image/png;base64,${png.toString('base64')}"></figure>`;
+  await page.setContent(
+    `<style>body{margin:0;padding:16px;display:flex;gap:16px;background:#2b2f3c;font:600 15px system-ui}` +
+      `figure{margin:0}figcaption{color:#fff;padding:0 0 8px}img{display:block;border-radius:6px}</style>` +
+      // Captions name the users, not the test's addresses (bob's host name is the test's own).
+      figure('Alice', aliceShot) +
+      figure('Bob, in another browser', bobShot),
+  );
+  await page.locator('img').nth(1).waitFor({ timeout: UI_TIMEOUT_MS });
+  const composed = await page.screenshot({ fullPage: true, path: path.join(ARTIFACTS, 'demo.png') });
+  expect(composed.length).toBeGreaterThan(10_000);
+  await context.close();
+});
+
 test('text from users is shown as text: markup creates no element and runs no script', async () => {
   await send(a(), XSS);
   const received = channelMessage(b(), XSS);
@@ -188,35 +225,6 @@ test('a pasted token: a refused one says so, a good one connects; public rooms a
   await shows(page.getByTestId('room-title'), '# general');
   await channelMessage(page, 'Hello Bob!').waitFor({ timeout: UI_TIMEOUT_MS });
   await shows(a().locator('[data-testid="member"][data-user-id="carol"]'), 'Carol');
-  await context.close();
-});
-
-test('screenshots of both users (tests/artifacts/demo.png)', async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  // The pointer away from the messages, so no hover toolbar covers them.
-  await Promise.all([a(), b()].map((page) => page.mouse.move(1, 1)));
-  const shots = await Promise.all(
-    [a(), b()].map((page) => page.screenshot({ fullPage: true, animations: 'disabled' })),
-  );
-  const [aliceShot, bobShot] = shots;
-  if (!aliceShot || !bobShot) throw new Error('missing screenshot');
-  writeFileSync(path.join(ARTIFACTS, 'demo-alice.png'), aliceShot);
-  writeFileSync(path.join(ARTIFACTS, 'demo-bob.png'), bobShot);
-
-  // Side by side, in one picture: a page of two data-URL images (nothing leaves the machine).
-  const context = await browser.newContext({ viewport: { width: 2400, height: 800 } });
-  const page = await context.newPage();
-  const figure = (label: string, png: Buffer): string =>
-    `<figure><figcaption>${label}</figcaption><img src="data:image/png;base64,${png.toString('base64')}"></figure>`;
-  await page.setContent(
-    `<style>body{margin:0;padding:16px;display:flex;gap:16px;background:#2b2f3c;font:600 15px system-ui}` +
-      `figure{margin:0}figcaption{color:#fff;padding:0 0 8px}img{display:block;border-radius:6px}</style>` +
-      figure(`alice at ${new URL(a().url()).host}`, aliceShot) +
-      figure(`bob at ${new URL(b().url()).host}`, bobShot),
-  );
-  await page.locator('img').nth(1).waitFor({ timeout: UI_TIMEOUT_MS });
-  const composed = await page.screenshot({ fullPage: true, path: path.join(ARTIFACTS, 'demo.png') });
-  expect(composed.length).toBeGreaterThan(10_000);
   await context.close();
 });
 

@@ -1,12 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { postgresAddress, type Address } from '../setup/services';
+import { settings } from './services';
 
 /**
  * PostgreSQL for tests: the server named by TEST_DATABASE_URL (default: the local `test` database),
  * one fresh schema per store or server, so tests never see each other's rows and can run in
- * parallel. When PostgreSQL does not answer, creating a schema rejects and the test fails.
+ * parallel. Suites that use it declare `needs('postgres')` (./services.ts), so they are skipped
+ * when nothing answered at the start of the run; if it goes away later, creating a schema rejects
+ * and the test fails.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_DATABASE_URL = settings.databaseUrl;
+
+/** Host and port of the test database, for a TCP proxy in front of it. */
+export const testDatabaseAddress = (): Address => postgresAddress(TEST_DATABASE_URL);
 
 export interface TestSchema {
   name: string;

@@ -9,7 +9,7 @@ import {
   type Message,
   type RoomDetail,
   type RoomList,
-} from '../../shared';
+} from '../../shared/index';
 import { okData, waitFor } from '../helpers/events';
 import { TEST_SECRET, startServer, type HttpResult, type TestServer } from '../helpers/server';
 import { handMade, nowSeconds, segment, tokenSigner } from '../helpers/tokens';

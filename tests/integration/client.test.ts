@@ -1,12 +1,12 @@
 import { SignJWT } from 'jose';
-import { ChatError, channel, type ClientPayload, type Message } from '../../shared';
+import { ChatError, channel, type ClientPayload, type Message } from 'chat-service-contract';
 import {
   createChatClient,
   type ChatClient,
   type ChatClientEventName,
   type ChatClientListener,
   type ChatClientOptions,
-} from '../../shared/client';
+} from 'chat-service-contract/client';
 import { okData } from '../helpers/events';
 import { TEST_SECRET, startServer, type ClientSocket, type TestServer } from '../helpers/server';
 
@@ -69,8 +69,12 @@ describe('chat client (shared/client)', () => {
       expect(room.members).toEqual([expect.objectContaining({ user_id: 'alice', role: 'owner' })]);
 
       expect((await bob.listRooms()).rooms.map((r) => r.id)).toEqual([room.id]);
-      expect(await bob.getRoom(room.id)).toMatchObject({ id: room.id, is_member: false });
-      expect(await bob.joinRoom(room.id)).toMatchObject({ id: room.id, is_member: true, member_count: 2 });
+      expect(await bob.getRoom({ room_id: room.id })).toMatchObject({ id: room.id, is_member: false });
+      expect(await bob.joinRoom({ room_id: room.id })).toMatchObject({
+        id: room.id,
+        is_member: true,
+        member_count: 2,
+      });
 
       const sent = await alice.sendMessage({ room_id: room.id, content: 'hello', client_id: 'c-1' });
       expect(sent).toMatchObject({
@@ -82,19 +86,23 @@ describe('chat client (shared/client)', () => {
       });
       const reply = await bob.sendMessage({ room_id: room.id, content: 'hi', parent_id: sent.id });
       expect(reply).toMatchObject({ seq: 2, parent_id: sent.id });
-      expect(await alice.editMessage(sent.id, 'hello all')).toMatchObject({
+      expect(await alice.editMessage({ message_id: sent.id, content: 'hello all' })).toMatchObject({
         id: sent.id,
         content: 'hello all',
       });
-      expect(await bob.addReaction(sent.id, '👍')).toEqual({
+      expect(await bob.addReaction({ message_id: sent.id, emoji: '👍' })).toEqual({
         room_id: room.id,
         message_id: sent.id,
         reactions: [{ emoji: '👍', count: 1, user_ids: ['bob'] }],
       });
-      expect(await bob.removeReaction(sent.id, '👍')).toMatchObject({ reactions: [] });
-      expect(await bob.markRead(room.id, 2)).toEqual({ room_id: room.id, last_read_seq: 2, unread_count: 0 });
-      expect(await bob.setTyping(room.id, true)).toEqual({});
-      expect(await alice.getPresence(['bob'])).toEqual({
+      expect(await bob.removeReaction({ message_id: sent.id, emoji: '👍' })).toMatchObject({ reactions: [] });
+      expect(await bob.markRead({ room_id: room.id, seq: 2 })).toEqual({
+        room_id: room.id,
+        last_read_seq: 2,
+        unread_count: 0,
+      });
+      expect(await bob.setTyping({ room_id: room.id, is_typing: true })).toEqual({});
+      expect(await alice.getPresence({ user_ids: ['bob'] })).toEqual({
         presence: [expect.objectContaining({ user_id: 'bob', status: 'online' })],
       });
 
@@ -107,21 +115,27 @@ describe('chat client (shared/client)', () => {
       const thread = await bob.history({ room_id: room.id, parent_id: sent.id });
       expect(thread.messages.map((m) => m.id)).toEqual([reply.id]);
 
-      expect(await bob.deleteMessage(reply.id)).toEqual({});
+      expect(await bob.deleteMessage({ message_id: reply.id })).toEqual({});
       const priv = await alice.createRoom({ name: 'private', is_private: true });
       const invited = nextEvent(bob, 'room:invited');
       // An invite is pending: the room's members are unchanged until bob accepts by joining.
-      expect((await alice.invite(priv.id, ['bob'])).members.map((m) => m.user_id)).toEqual(['alice']);
+      expect(
+        (await alice.invite({ room_id: priv.id, user_ids: ['bob'] })).members.map((m) => m.user_id),
+      ).toEqual(['alice']);
       expect(await invited).toMatchObject({ room_id: priv.id, room_name: 'private', invited_by: 'alice' });
       expect(await bob.listInvites()).toEqual({
         invites: [expect.objectContaining({ room_id: priv.id, inviter_username: 'Alice' })],
         next_cursor: null,
       });
-      expect(await bob.declineInvite(priv.id)).toEqual({});
+      expect(await bob.declineInvite({ room_id: priv.id })).toEqual({});
       expect(await bob.listInvites({ limit: 1 })).toEqual({ invites: [], next_cursor: null });
-      await alice.invite(priv.id, ['bob']);
-      expect(await bob.joinRoom(priv.id)).toMatchObject({ id: priv.id, is_member: true, member_count: 2 });
-      expect(await bob.leaveRoom(priv.id)).toEqual({});
+      await alice.invite({ room_id: priv.id, user_ids: ['bob'] });
+      expect(await bob.joinRoom({ room_id: priv.id })).toMatchObject({
+        id: priv.id,
+        is_member: true,
+        member_count: 2,
+      });
+      expect(await bob.leaveRoom({ room_id: priv.id })).toEqual({});
       // The generic call, for any client event.
       expect(await bob.request('room:get', { room_id: room.id })).toMatchObject({ id: room.id });
     });
@@ -132,7 +146,7 @@ describe('chat client (shared/client)', () => {
       const room = await alice.createRoom({ name: 'general' });
       const message = await alice.sendMessage({ room_id: room.id, content: 'mine' });
 
-      const missing = bob.getRoom('no-such-room');
+      const missing = bob.getRoom({ room_id: 'no-such-room' });
       await expect(missing).rejects.toBeInstanceOf(ChatError);
       await expect(missing).rejects.toMatchObject({ code: 'NOT_FOUND' });
       await expect(alice.sendMessage({ room_id: room.id, content: '   ' })).rejects.toMatchObject({
@@ -143,11 +157,15 @@ describe('chat client (shared/client)', () => {
       await expect(bob.sendMessage({ room_id: room.id, content: 'hi' })).rejects.toMatchObject({
         code: 'FORBIDDEN',
       });
-      await bob.joinRoom(room.id);
-      await expect(bob.editMessage(message.id, 'not mine')).rejects.toMatchObject({ code: 'FORBIDDEN' });
-      await alice.deleteMessage(message.id);
-      await expect(alice.addReaction(message.id, '👍')).rejects.toMatchObject({ code: 'CONFLICT' });
-      await expect(bob.getPresence(['nobody'])).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await bob.joinRoom({ room_id: room.id });
+      await expect(bob.editMessage({ message_id: message.id, content: 'not mine' })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      await alice.deleteMessage({ message_id: message.id });
+      await expect(alice.addReaction({ message_id: message.id, emoji: '👍' })).rejects.toMatchObject({
+        code: 'CONFLICT',
+      });
+      await expect(bob.getPresence({ user_ids: ['nobody'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
 
     it('rejects with INTERNAL_ERROR when the server does not answer in time', async () => {
@@ -163,7 +181,9 @@ describe('chat client (shared/client)', () => {
         message: expect.stringContaining('timed out'),
       });
       // The connection is fine: other requests are answered.
-      expect(await alice.getPresence(['alice'])).toMatchObject({ presence: [{ user_id: 'alice' }] });
+      expect(await alice.getPresence({ user_ids: ['alice'] })).toMatchObject({
+        presence: [{ user_id: 'alice' }],
+      });
     });
 
     it('rejects a request in flight with INTERNAL_ERROR when the connection drops', async () => {
@@ -192,7 +212,7 @@ describe('chat client (shared/client)', () => {
       const alice = await connected('alice');
       const bob = await connected('bob');
       const room = await alice.createRoom({ name: 'general' });
-      await bob.joinRoom(room.id);
+      await bob.joinRoom({ room_id: room.id });
       const message = await alice.sendMessage({ room_id: room.id, content: 'first' });
 
       const edits: string[] = [];
@@ -201,11 +221,11 @@ describe('chat client (shared/client)', () => {
       bob.on('message:updated', removedByOff);
       const kept = record(bob, 'message:updated');
 
-      await alice.editMessage(message.id, 'second');
+      await alice.editMessage({ message_id: message.id, content: 'second' });
       await kept.until((seen) => seen.length === 1);
       unsubscribe();
       bob.off('message:updated', removedByOff);
-      await alice.editMessage(message.id, 'third');
+      await alice.editMessage({ message_id: message.id, content: 'third' });
       await kept.until((seen) => seen.length === 2);
 
       expect(edits).toEqual(['unsubscribed second', 'off second']);
@@ -269,8 +289,8 @@ describe('chat client (shared/client)', () => {
     async function roomWithReader(alice: ChatClient): Promise<{ bob: ClientSocket; roomId: string }> {
       const bob = await server.connect(await server.token('bob', 'Bob'));
       const roomId = okData(await bob.emitWithAck('room:create', { name: 'stream' })).id;
-      await alice.joinRoom(roomId);
-      await alice.follow(roomId); // resolves once the catch-up that joining started is done
+      await alice.joinRoom({ room_id: roomId });
+      await alice.follow({ room_id: roomId }); // resolves once the catch-up that joining started is done
       return { bob, roomId };
     }
 
@@ -330,7 +350,7 @@ describe('chat client (shared/client)', () => {
       expect(received.seen.map((m) => m.content)).toEqual(range(1, total).map((i) => `m${i}`));
       expect(new Set(received.seen.map((m) => m.id)).size).toBe(total);
       expect(reconnections()).toBe(3);
-      expect(alice.lastSeq(roomId)).toBe(total);
+      expect(alice.lastSeq({ room_id: roomId })).toBe(total);
       // Each reconnection asked history for what had been sent since the last message delivered.
       expect(historyCalls.length).toBeGreaterThanOrEqual(3);
       // Nothing more arrives afterwards (an ack round trip orders after every pending broadcast).
@@ -411,7 +431,7 @@ describe('chat client (shared/client)', () => {
       await received.until((seen) => seen.length === 1);
       await alice.listRooms(); // a round trip: anything fetched and delivered would be here by now
       expect(received.seen.map((m) => m.seq)).toEqual([2]);
-      expect(alice.lastSeq(roomId)).toBeUndefined();
+      expect(alice.lastSeq({ room_id: roomId })).toBeUndefined();
       expect(historyCalls).toEqual([]);
     });
 
@@ -428,15 +448,15 @@ describe('chat client (shared/client)', () => {
 
       const page = await alice.history({ room_id: roomId, limit: 3 });
       expect(page.messages.map((m) => m.seq)).toEqual([3, 4, 5]);
-      await alice.follow(roomId); // already followed by history(): resolves after its catch-up
-      expect(alice.lastSeq(roomId)).toBe(5);
+      await alice.follow({ room_id: roomId }); // already followed by history(): resolves after its catch-up
+      expect(alice.lastSeq({ room_id: roomId })).toBe(5);
       await send(bob, { room_id: roomId, content: 'new 6' });
       await send(bob, { room_id: roomId, content: 'new 7' });
       await received.until((seen) => seen.length === 2);
       expect(received.seen.map((m) => m.seq)).toEqual([6, 7]);
     });
 
-    it('follow(roomId, afterSeq) delivers what was sent after afterSeq, then live messages; follow(roomId) only new ones', async () => {
+    it('follow({ room_id, after_seq }) delivers what was sent after after_seq, then live messages; follow({ room_id }) only new ones', async () => {
       const alice = await connected('alice');
       const carol = await connected('carol');
       const bob = await server.connect(await server.token('bob', 'Bob'));
@@ -455,10 +475,10 @@ describe('chat client (shared/client)', () => {
       const aliceGot = record(alice, 'message:new');
       const carolGot = record(carol, 'message:new');
 
-      await alice.follow(roomId, 2);
+      await alice.follow({ room_id: roomId, after_seq: 2 });
       expect(aliceGot.seen.map((m) => m.seq)).toEqual([3, 4, 5]);
-      await carol.follow(roomId);
-      expect(carol.lastSeq(roomId)).toBe(5);
+      await carol.follow({ room_id: roomId });
+      expect(carol.lastSeq({ room_id: roomId })).toBe(5);
       await send(bob, { room_id: roomId, content: 'new' });
       await aliceGot.until((seen) => seen.length === 4);
       await carolGot.until((seen) => seen.length === 1);
@@ -469,9 +489,9 @@ describe('chat client (shared/client)', () => {
     it('stops following a room it leaves', async () => {
       const alice = await connected('alice');
       const { roomId } = await roomWithReader(alice);
-      expect(alice.lastSeq(roomId)).toBe(0);
-      await alice.leaveRoom(roomId);
-      expect(alice.lastSeq(roomId)).toBeUndefined();
+      expect(alice.lastSeq({ room_id: roomId })).toBe(0);
+      await alice.leaveRoom({ room_id: roomId });
+      expect(alice.lastSeq({ room_id: roomId })).toBeUndefined();
     });
 
     it('stops following a room its user leaves from another tab: no catch-up of it after reconnecting', async () => {
@@ -485,13 +505,13 @@ describe('chat client (shared/client)', () => {
       const carolLeft = nextEvent(alice, 'room:user_left');
       okData(await carol.emitWithAck('room:leave', { room_id: roomId }));
       expect(await carolLeft).toMatchObject({ room_id: roomId, user_id: 'carol' });
-      expect(alice.lastSeq(roomId)).toBe(0);
+      expect(alice.lastSeq({ room_id: roomId })).toBe(0);
 
       const otherTab = await server.connect(await server.token('alice', 'Alice'));
       const aliceLeft = nextEvent(alice, 'room:user_left');
       okData(await otherTab.emitWithAck('room:leave', { room_id: roomId }));
       expect(await aliceLeft).toMatchObject({ room_id: roomId, user_id: 'alice' });
-      expect(alice.lastSeq(roomId)).toBeUndefined();
+      expect(alice.lastSeq({ room_id: roomId })).toBeUndefined();
 
       // The room is public, so its history stays readable: only unfollowing keeps it out.
       alice.socket.io.reconnection(false);

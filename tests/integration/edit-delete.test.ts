@@ -1,4 +1,4 @@
-import type { HistoryPage, Message, MessageDeleted } from '../../shared';
+import type { HistoryPage, Message, MessageDeleted } from '../../shared/index';
 import { httpError, validationError } from '../helpers/errors';
 import { errorOf, okData, record, waitFor } from '../helpers/events';
 import { connectUsers, createRoom } from '../helpers/fixtures';

@@ -1,4 +1,4 @@
-import type { HistoryPage, Message } from '../../shared';
+import type { HistoryPage, Message } from '../../shared/index';
 import { okData, waitFor } from '../helpers/events';
 import { createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Message } from '../../shared';
+import type { Message } from '../../shared/index';
 import { closeAndSettle, emitRaw, okData, waitFor } from '../helpers/events';
 import { connectUsers, mintTokens } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

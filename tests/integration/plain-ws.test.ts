@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { HttpError, InviteList, Message, RoomDetail } from '../../shared';
+import type { HttpError, InviteList, Message, RoomDetail } from '../../shared/index';
 import { signToken } from '../../server/auth/jwt';
 import {
   plainWsServerFrameSchema,
@@ -9,6 +9,7 @@ import {
 import { okData, record, waitFor } from '../helpers/events';
 import { connectUsers, mintTokens } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';
+import { needs, settings } from '../helpers/services';
 
 /**
  * The seed's plain WebSocket endpoint `/ws/{room_id}`: JSON frames over the same services as
@@ -98,7 +99,7 @@ let general: string;
 const opened: WebSocket[] = [];
 
 /** Redis for the test across two nodes, as the other Redis-backed tests find it. */
-const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TEST_REDIS_URL = settings.redisUrl;
 
 function open(path: string, protocols?: string[], base = server.url): WebSocket {
   const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${path}`, protocols);
@@ -460,7 +461,7 @@ describe('plain WebSocket limits', () => {
   });
 });
 
-describe('plain WebSocket on two nodes sharing Redis and storage', () => {
+needs('redis').describe('plain WebSocket on two nodes sharing Redis and storage', () => {
   let nodeA: TestServer;
   let nodeB: TestServer;
 

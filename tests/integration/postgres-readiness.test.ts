@@ -1,6 +1,7 @@
 import type { HistoryPage, Message } from '../../shared/schemas/objects';
 import { errorOf, okData } from '../helpers/events';
-import { createTestSchema, TEST_DATABASE_URL } from '../helpers/postgres';
+import { createTestSchema, testDatabaseAddress } from '../helpers/postgres';
+import { needs } from '../helpers/services';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
@@ -21,7 +22,7 @@ interface Readiness {
   checks: Record<string, 'up' | 'down'>;
 }
 
-describe('PostgreSQL outage, through a TCP proxy', () => {
+needs('postgres').describe('PostgreSQL outage, through a TCP proxy', () => {
   let proxy: TcpProxy;
   let server: TestServer;
   let alice: ClientSocket;
@@ -29,8 +30,7 @@ describe('PostgreSQL outage, through a TCP proxy', () => {
 
   beforeEach(async () => {
     const schema = await createTestSchema();
-    const target = new URL(TEST_DATABASE_URL);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    proxy = await startTcpProxy(testDatabaseAddress());
     const viaProxy = new URL(schema.url);
     viaProxy.hostname = proxy.host;
     viaProxy.port = String(proxy.port);

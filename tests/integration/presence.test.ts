@@ -1,4 +1,4 @@
-import type { HttpError, PresenceEntry, PresenceList, PresenceUpdate, RoomDetail } from '../../shared';
+import type { HttpError, PresenceEntry, PresenceList, PresenceUpdate, RoomDetail } from '../../shared/index';
 import { closeAndSettle, errorOf, okData, record, waitFor } from '../helpers/events';
 import { mintTokens } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -1,4 +1,4 @@
-import type { Ack, ErrorBody, HistoryPage, Message, TypingState } from '../../shared';
+import type { Ack, ErrorBody, HistoryPage, Message, TypingState } from '../../shared/index';
 import { DEFAULT_LIMITS } from '../../shared/limits';
 import { errorOf, okData, raw, record, waitFor, waitForDisconnect } from '../helpers/events';
 import { connectUsers, createRoom } from '../helpers/fixtures';

@@ -1,4 +1,4 @@
-import type { Message, ReadState, Room, RoomDetail } from '../../shared';
+import type { Message, ReadState, Room, RoomDetail } from '../../shared/index';
 import { validationError } from '../helpers/errors';
 import { emitRaw, errorOf, okData, record, waitFor } from '../helpers/events';
 import { connectUsers, createRoom } from '../helpers/fixtures';

@@ -1,4 +1,4 @@
-import type { RoomDetail } from '../../shared';
+import type { RoomDetail } from '../../shared/index';
 import { errorOf, okData, record, waitFor } from '../helpers/events';
 import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -1,4 +1,4 @@
-import type { HttpError, Message, TypingBroadcast, TypingState, TypingUser } from '../../shared';
+import type { HttpError, Message, TypingBroadcast, TypingState, TypingUser } from '../../shared/index';
 import { closeAndSettle, errorOf, okData, record, waitFor } from '../helpers/events';
 import { connectUsers } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type HttpResult, type TestServer } from '../helpers/server';

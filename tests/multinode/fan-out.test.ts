@@ -1,8 +1,13 @@
-import type { Message } from '../../shared';
+import type { Message } from '../../shared/index';
 import { okData, record, waitFor } from '../helpers/events';
 import { createRoom } from '../helpers/fixtures';
 import type { ClientSocket } from '../helpers/server';
+import { needs } from '../helpers/services';
 import { startCluster, type ChatNode, type Cluster } from './helpers';
+
+// Every test here needs PostgreSQL and Redis: Jest's own `it`, or `it.skip` when one is missing
+// (then no beforeAll/afterAll runs either).
+const { it } = needs('postgres', 'redis');
 
 /**
  * Two server processes, one PostgreSQL schema, one Redis: what happens on one node reaches the

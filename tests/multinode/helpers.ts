@@ -6,10 +6,14 @@ import { createClient } from 'redis';
 import { signToken } from '../../server/auth/jwt';
 import { createTestSchema, type TestSchema } from '../helpers/postgres';
 import type { ClientSocket, HttpResult } from '../helpers/server';
+import { settings } from '../helpers/services';
 import { TEST_SECRET } from '../helpers/server';
 
-/** The Redis the multi-node tests share; when it does not answer, they fail (never skip). */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis the multi-node tests share (TEST_REDIS_URL). They declare `needs('postgres', 'redis')`,
+ * so they are skipped when either did not answer at the start of the run.
+ */
+export const TEST_REDIS_URL = settings.redisUrl;
 
 const ROOT = path.resolve(__dirname, '../..');
 const START_TIMEOUT_MS = 40_000;

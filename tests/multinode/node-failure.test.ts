@@ -1,6 +1,11 @@
 import { okData, waitFor } from '../helpers/events';
 import { createRoom } from '../helpers/fixtures';
+import { needs } from '../helpers/services';
 import { startCluster, type ChatNode, type Cluster } from './helpers';
+
+// Every test here needs PostgreSQL and Redis: Jest's own `it`, or `it.skip` when one is missing
+// (then no beforeAll/afterAll runs either).
+const { it } = needs('postgres', 'redis');
 
 /**
  * A node killed with SIGKILL closes nothing: its sockets' users must still go offline on the

@@ -1,7 +1,12 @@
 import { okData, waitFor } from '../helpers/events';
 import { createRoom } from '../helpers/fixtures';
 import { redisTarget, startTcpProxy, type TcpProxy } from '../helpers/redis-proxy';
+import { needs } from '../helpers/services';
 import { eventually, startCluster, TEST_REDIS_URL, type ChatNode, type Cluster } from './helpers';
+
+// Every test here needs PostgreSQL and Redis: Jest's own `it`, or `it.skip` when one is missing
+// (then no beforeAll/afterAll runs either).
+const { it } = needs('postgres', 'redis');
 
 /**
  * Node A reaches Redis through a proxy the test cuts; node B reaches it directly. A node that

@@ -20,8 +20,13 @@ afterEach(async () => {
 
 /** Tries to log in to /admin; resolves with "ok" or the connect_error's message. */
 function tryLogin(password: string): Promise<string> {
+  return tryAuth({ username: USERNAME, password });
+}
+
+/** Tries to connect to /admin with any `auth`; resolves with "ok" or the connect_error's message. */
+function tryAuth(auth: Record<string, unknown>): Promise<string> {
   const socket = io(`${server.url}/admin`, {
-    auth: { username: USERNAME, password },
+    auth,
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,
@@ -65,4 +70,18 @@ test('the budget is configurable, and the right password within it gets in', asy
   expect(await tryLogin('wrong 2')).toBe('invalid credentials');
   expect(await tryLogin(PASSWORD)).toBe('ok');
   expect(await tryLogin(PASSWORD)).toBe('RATE_LIMITED');
+});
+
+test('a session id with a username but no string password is refused, and the server stays up', async () => {
+  server = await startServer(enabled());
+  for (const auth of [
+    { sessionId: 'made-up', username: USERNAME },
+    { sessionId: 'made-up', username: USERNAME, password: 12345 },
+    { sessionId: 'made-up', password: PASSWORD },
+  ]) {
+    const refusal = await tryAuth(auth);
+    expect(refusal).toBe('invalid credentials');
+  }
+  expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+  expect(await tryLogin(PASSWORD)).toBe('ok');
 });

@@ -144,3 +144,28 @@ describe('handshakes per address', () => {
     expect(okData(await owner.emitWithAck('room:get', { room_id: roomId })).id).toBe(roomId);
   });
 });
+
+describe('a connection that closes during its handshake', () => {
+  it('gives its slot back: handshakes abandoned mid-authentication cannot lock a user out', async () => {
+    server = await startServer({ env: { MAX_CONNECTIONS_PER_USER: '2' } });
+    const token = await server.token('alice');
+    const base = `${server.url}/socket.io/?EIO=4&transport=polling`;
+    for (let i = 0; i < 4; i++) {
+      const open = await (await fetch(base)).text();
+      const sid = /"sid":"([^"]+)"/.exec(open)?.[1];
+      expect(sid).toBeDefined();
+      // The /chat connect and an Engine.IO close in one payload: the connection is gone while the
+      // auth middleware is still verifying the token.
+      const res = await fetch(`${base}&sid=${sid ?? ''}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain;charset=UTF-8' },
+        body: `40/chat,${JSON.stringify({ token })}\x1e1`,
+      });
+      await res.text();
+    }
+    const first = await server.connect(token);
+    const second = await server.connect(token);
+    expect([first.connected, second.connected]).toEqual([true, true]);
+    await expect(server.connect(token)).rejects.toThrow('RATE_LIMITED');
+  });
+});

@@ -9,7 +9,7 @@
  * any id. Room creation (10 a minute) and invitations (1000 invitees a minute) are rate-limited per
  * user, so a flood ends in RATE_LIMITED after at most 10 invitations reach Alice.
  */
-import type { HttpError, Invite, InviteList, PresenceList, RoomDetail } from '../../shared';
+import type { HttpError, Invite, InviteList, PresenceList, RoomDetail } from '../../shared/index';
 import { closeAndSettle, errorOf, okData, record, waitFor } from '../helpers/events';
 import { connectUsers } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -10,7 +10,7 @@
  * whatever the ids and emoji. In this flood (short codes, 8-character ids) each payload stays under
  * 4 KiB, a member receives under 128 KiB in all, and a history page holding the message under 8 KiB.
  */
-import type { ErrorBody, HistoryPage, ReactionsState } from '../../shared';
+import type { ErrorBody, HistoryPage, ReactionsState } from '../../shared/index';
 import { okData, record, waitFor } from '../helpers/events';
 import { connectUsers, createRoom } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -9,7 +9,7 @@
  * of at most 100 and a description of at most 1,000 characters), so its size no longer grows with
  * the number of rooms; in this test (short names, no descriptions) a page of 100 is under 48 KiB.
  */
-import type { HttpError, Room, RoomList } from '../../shared';
+import type { HttpError, Room, RoomList } from '../../shared/index';
 import { errorOf, okData } from '../helpers/events';
 import { connectUsers } from '../helpers/fixtures';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';

@@ -175,7 +175,7 @@ function send(
   body?: string,
 ): Promise<{ status: number; text: string; headers: Headers }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers, agent: false, timeout: 10_000 }, (res) => {
+    const req = request(url, { method, headers, agent: false, timeout: 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {

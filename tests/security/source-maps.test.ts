@@ -44,9 +44,12 @@ async function serve(sourceMaps: boolean): Promise<string> {
 
 test('in production the map answers 404 in the contract shape while the bundle is still served', async () => {
   const url = await serve(false);
-  const map = await fetch(`${url}/demo/app.js.map`);
-  expect(map.status).toBe(404);
-  expect(httpErrorSchema.parse(await map.json()).error.code).toBe('NOT_FOUND');
+  // Percent-encoded spellings of the same file are refused alike.
+  for (const p of ['/demo/app.js.map', '/demo/app.js%2Emap', '/demo/app.js.%6dap', '/demo/app.js.MAP']) {
+    const map = await fetch(`${url}${p}`);
+    expect([p, map.status]).toEqual([p, 404]);
+    expect(httpErrorSchema.parse(await map.json()).error.code).toBe('NOT_FOUND');
+  }
   expect((await fetch(`${url}/demo/app.js`)).status).toBe(200);
   expect((await fetch(`${url}/demo`)).status).toBe(200);
 });

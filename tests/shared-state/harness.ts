@@ -15,9 +15,13 @@ import {
 import { RedisPresence } from '../../server/shared-state/redis/redis-presence';
 import { RedisRateLimiter } from '../../server/shared-state/redis/redis-rate-limiter';
 import { RedisTypingTracker } from '../../server/shared-state/redis/redis-typing';
+import { needs, settings, type Service } from '../helpers/services';
 
-/** The Redis the tests use; when it does not answer, every Redis test fails (never skips). */
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis the tests use (TEST_REDIS_URL). Its tests declare `needs('redis')`, so they are skipped
+ * when it did not answer at the start of the run; if it goes away later, they fail.
+ */
+export const TEST_REDIS_URL = settings.redisUrl;
 
 export const silentLogger = createLogger({ env: 'test', logLevel: 'silent' });
 
@@ -44,11 +48,14 @@ export interface RedisHarness extends Harness {
 
 export interface Implementation {
   name: string;
+  /** What it needs beyond npm: its suites are skipped when one of them is missing. */
+  needs: readonly Service[];
   open(): Harness;
 }
 
 export const local: Implementation = {
   name: 'in-process',
+  needs: [],
   open() {
     const typers: TypingTracker[] = [];
     return {
@@ -120,7 +127,21 @@ export function openRedisHarness(): RedisHarness {
   };
 }
 
-export const implementations: readonly Implementation[] = [local, { name: 'Redis', open: openRedisHarness }];
+export const implementations: readonly Implementation[] = [
+  local,
+  { name: 'Redis', needs: ['redis'], open: openRedisHarness },
+];
+
+/**
+ * One suite over every implementation, as `describe.each(implementations)('<title> ($name)', …)`
+ * would, with each implementation's block skipped when what it needs is missing: the in-process
+ * one runs everywhere.
+ */
+export function describeEachImplementation(title: string, suite: (impl: Implementation) => void): void {
+  for (const impl of implementations) {
+    needs(...impl.needs).describe(`${title} (${impl.name})`, () => suite(impl));
+  }
+}
 
 /** Resolves with what `subscribe`'s callback is called with next; rejects after `timeoutMs`. */
 export function nextCall<A extends unknown[]>(

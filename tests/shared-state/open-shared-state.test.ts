@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../server/config/env';
 import { openSharedState, type SharedState } from '../../server/shared-state/open-shared-state';
 import { redisTarget, startTcpProxy, type TcpProxy } from '../helpers/redis-proxy';
+import { needs } from '../helpers/services';
 import { silentLogger, TEST_REDIS_URL } from './harness';
 
 const configWith = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
@@ -28,7 +29,7 @@ describe('openSharedState', () => {
     await shared.close();
   });
 
-  describe('with REDIS_URL', () => {
+  needs('redis').describe('with REDIS_URL', () => {
     let proxy: TcpProxy;
     let shared: SharedState | undefined;
     beforeEach(async () => {

@@ -1,13 +1,14 @@
-import { ChatError } from '../../shared';
+import { ChatError } from '../../shared/index';
 import type { RateLimiter, RateLimitKind } from '../../server/domain/rate-limits';
 import { redisTarget, startTcpProxy } from '../helpers/redis-proxy';
 import {
-  implementations,
+  describeEachImplementation,
   openRedisHarness,
   TEST_REDIS_URL,
   type Harness,
   type RedisHarness,
 } from './harness';
+import { needs } from '../helpers/services';
 
 const budgets = { messagesPerSecond: 3, typingPerSecond: 2, unauthenticatedPerMinute: 1 };
 
@@ -23,7 +24,7 @@ async function refusal(limiter: RateLimiter, kind: RateLimitKind, key: string) {
 }
 
 /** One rate-limit suite over every implementation: the same budgets, the same refusals. */
-describe.each(implementations)('rate limits ($name)', (impl) => {
+describeEachImplementation('rate limits', (impl) => {
   let harness: Harness;
   beforeEach(() => {
     harness = impl.open();
@@ -58,7 +59,7 @@ describe.each(implementations)('rate limits ($name)', (impl) => {
   });
 });
 
-describe('rate limits across nodes (Redis)', () => {
+needs('redis').describe('rate limits across nodes (Redis)', () => {
   let harness: RedisHarness;
   beforeEach(() => {
     harness = openRedisHarness();

@@ -1,6 +1,13 @@
-import type { TypingUser } from '../../shared';
+import type { TypingUser } from '../../shared/index';
 import type { TypingTracker } from '../../server/domain/typing';
-import { implementations, nextCall, openRedisHarness, type Harness, type RedisHarness } from './harness';
+import {
+  describeEachImplementation,
+  nextCall,
+  openRedisHarness,
+  type Harness,
+  type RedisHarness,
+} from './harness';
+import { needs } from '../helpers/services';
 
 const alice: TypingUser = { user_id: 'alice', username: 'Alice' };
 const bob: TypingUser = { user_id: 'bob', username: 'Bob' };
@@ -12,7 +19,7 @@ function nextExpiry(tracker: TypingTracker): Promise<[string, TypingUser[]]> {
 }
 
 /** One typing suite over every implementation, on a clock the test moves. */
-describe.each(implementations)('typing ($name)', (impl) => {
+describeEachImplementation('typing', (impl) => {
   let harness: Harness;
   let clock: number;
   let tracker: TypingTracker;
@@ -99,7 +106,7 @@ describe.each(implementations)('typing ($name)', (impl) => {
   });
 });
 
-describe('typing across nodes (Redis)', () => {
+needs('redis').describe('typing across nodes (Redis)', () => {
   let harness: RedisHarness;
   let clock: number;
   beforeEach(() => {

@@ -1,7 +1,13 @@
 import pg from 'pg';
 import { postgresMigrations } from '../../server/store/postgres/migrations';
 import { PostgresStore } from '../../server/store/postgres/postgres-store';
-import { createTestSchema, TEST_DATABASE_URL, type TestSchema } from '../helpers/postgres';
+import {
+  createTestSchema,
+  TEST_DATABASE_URL,
+  testDatabaseAddress,
+  type TestSchema,
+} from '../helpers/postgres';
+import { needs } from '../helpers/services';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 import { openPostgresStore } from './store-factories';
 import { owner, room } from './store-fixtures';
@@ -11,7 +17,16 @@ import { owner, room } from './store-fixtures';
  * server that cannot be reached, and connections the server drops. Its ChatStore behaviour is
  * store.test.ts's and store-activity.test.ts's, which run against it too.
  */
-describe('PostgresStore', () => {
+// Needs no PostgreSQL: nothing listens on port 1.
+describe('PostgresStore without a server', () => {
+  it('refuses to open, promptly, when PostgreSQL cannot be reached', async () => {
+    const unreachable = new URL(TEST_DATABASE_URL);
+    unreachable.port = '1';
+    await expect(openPostgresStore(unreachable.toString())).rejects.toHaveProperty('message');
+  });
+});
+
+needs('postgres').describe('PostgresStore', () => {
   let schema: TestSchema;
   const opened: PostgresStore[] = [];
 
@@ -50,15 +65,8 @@ describe('PostgresStore', () => {
     expect(await opened.at(-1)?.getRoom('r1', 'alice')).toMatchObject({ id: 'r1' });
   });
 
-  it('refuses to open, promptly, when PostgreSQL cannot be reached', async () => {
-    const unreachable = new URL(TEST_DATABASE_URL);
-    unreachable.port = '1';
-    await expect(openPostgresStore(unreachable.toString())).rejects.toHaveProperty('message');
-  });
-
   it('gives up opening when PostgreSQL accepts the connection but never answers', async () => {
-    const target = new URL(TEST_DATABASE_URL);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const proxy = await startTcpProxy(testDatabaseAddress());
     try {
       proxy.stall();
       const silent = new URL(schema.url);

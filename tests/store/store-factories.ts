@@ -5,6 +5,7 @@ import { PostgresStore } from '../../server/store/postgres/postgres-store';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store';
 import type { ChatStore } from '../../server/store/types';
 import { createTestSchema } from '../helpers/postgres';
+import { isUp } from '../helpers/services';
 
 /** One freshly created, empty store and the means to restart and dispose of it. */
 export interface StoreHandle {
@@ -76,7 +77,7 @@ export function openPostgresStore(url: string): Promise<PostgresStore> {
 
 /**
  * A fresh schema of the test database (TEST_DATABASE_URL) per `open`, dropped by `cleanup`. When
- * PostgreSQL does not answer, `open` rejects and every test of this store fails (never skipped).
+ * PostgreSQL goes away during the run, `open` rejects and the test fails.
  */
 const postgresFactory: StoreFactory = {
   name: 'postgres',
@@ -113,5 +114,12 @@ const postgresFactory: StoreFactory = {
   },
 };
 
-/** Every store implementation; tests/store/*.test.ts run their whole suites against each one. */
-export const storeFactories: readonly StoreFactory[] = [sqliteFactory, postgresFactory];
+/**
+ * Every store implementation whose engine is here; tests/store/*.test.ts run their whole suites
+ * against each one. PostgreSQL is left out when it did not answer at the start of the run (the run
+ * prints a "skipped: PostgreSQL suites" line for it, and CHAT_TEST_REQUIRE_ALL=1 makes that a
+ * failure); SQLite is embedded, so its suites run everywhere.
+ */
+export const storeFactories: readonly StoreFactory[] = isUp('postgres')
+  ? [sqliteFactory, postgresFactory]
+  : [sqliteFactory];

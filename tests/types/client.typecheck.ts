@@ -11,7 +11,7 @@ import {
   type RoomDetail,
   type ServerToClientEvents,
   clientEvents,
-} from 'chat-service/shared';
+} from 'chat-service-contract';
 
 export async function exampleClient(url: string, token: string): Promise<Message> {
   const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io(`${url}/chat`, { auth: { token } });

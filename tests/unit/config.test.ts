@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig } from '../../server/config/env';
 
 const GOOD_SECRET = 'a-production-secret-of-at-least-32-characters-0123';
@@ -17,11 +19,11 @@ function configErrorOf(env: NodeJS.ProcessEnv): string {
 
 describe('loadConfig', () => {
   describe('defaults', () => {
-    it('serves on 0.0.0.0:3002 in development with the contract defaults', () => {
+    it('serves on 127.0.0.1:3002 in development with the contract defaults', () => {
       const config = loadConfig({});
       expect(config).toMatchObject({
         env: 'development',
-        host: '0.0.0.0',
+        host: '127.0.0.1',
         port: 3002,
         typingTimeoutMs: 6000,
         corsOrigins: [],
@@ -84,6 +86,21 @@ describe('loadConfig', () => {
       expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, typingTimeoutMs: 2500 });
     });
 
+    it('listens on this machine only outside production unless HOST says otherwise', () => {
+      // The development secret is public: a server using it must not be reachable from the network.
+      expect(loadConfig({ NODE_ENV: 'development' }).host).toBe('127.0.0.1');
+      expect(loadConfig({ NODE_ENV: 'test' }).host).toBe('127.0.0.1');
+      expect(loadConfig({ NODE_ENV: 'development', HOST: '' }).host).toBe('127.0.0.1');
+      expect(loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    });
+
+    it('listens on every interface in production (where JWT_SECRET is required)', () => {
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET }).host).toBe('0.0.0.0');
+      expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: GOOD_SECRET, HOST: '10.0.0.5' }).host).toBe(
+        '10.0.0.5',
+      );
+    });
+
     it('accepts PORT=0 (an ephemeral port)', () => {
       expect(loadConfig({ PORT: '0' }).port).toBe(0);
     });
@@ -136,6 +153,7 @@ describe('loadConfig', () => {
         RATE_LIMIT_MEMBERSHIP_PER_SECOND: '5',
         RATE_LIMIT_ROOMS_PER_MINUTE: '6',
         RATE_LIMIT_INVITES_PER_MINUTE: '7',
+        MAX_INVITED_USERS: '7',
         RATE_LIMIT_HANDSHAKES_PER_MINUTE: '8',
         RATE_LIMIT_ADMIN_LOGINS_PER_MINUTE: '9',
         MAX_EVENTS_IN_FLIGHT: '2',
@@ -161,6 +179,10 @@ describe('loadConfig', () => {
       );
       expect(configErrorOf({ MAX_REACTIONS_PER_MESSAGE: '3', MAX_REACTIONS_PER_USER: '5' })).toMatch(
         /MAX_REACTIONS_PER_USER/,
+      );
+      // A full invite list larger than the invite budget could never be sent.
+      expect(configErrorOf({ MAX_INVITED_USERS: '50', RATE_LIMIT_INVITES_PER_MINUTE: '20' })).toMatch(
+        /MAX_INVITED_USERS/,
       );
     });
 
@@ -305,8 +327,43 @@ describe('loadConfig', () => {
       [' https://a.example , , https://b.example ', ['https://a.example', 'https://b.example']],
       ['*', true],
       ['https://a.example,*', true],
+      ['http://localhost:5173,http://[::1]:8080', ['http://localhost:5173', 'http://[::1]:8080']],
+      // Written as a browser sends its Origin header, since the comparison is of strings.
+      ['https://App.Example:443', ['https://app.example']],
+      ['capacitor://localhost', ['capacitor://localhost']],
     ])('parses %j', (value, expected) => {
       expect(loadConfig({ CORS_ORIGINS: value }).corsOrigins).toEqual(expected);
     });
+
+    it.each([
+      'notaurl',
+      'app.example.com',
+      'https://a.example/',
+      'https://a.example/app',
+      'https://a.example?x=1',
+      'https://user@a.example',
+      'https://',
+      'https://a.example,*,typo',
+    ])('refuses %j, naming CORS_ORIGINS and the entry', (value) => {
+      const message = configErrorOf({ CORS_ORIGINS: value });
+      expect(message).toMatch(/CORS_ORIGINS/);
+      expect(message).toMatch(/is not an origin/);
+      expect(message).toContain(JSON.stringify(value.split(',').pop()));
+    });
+  });
+});
+
+describe('.env.example', () => {
+  const example = parseEnv(readFileSync(path.join(__dirname, '..', '..', '.env.example'), 'utf8'));
+
+  it('is a valid configuration as shipped', () => {
+    expect(() => loadConfig(example)).not.toThrow();
+  });
+
+  it('names every variable the server reads', () => {
+    const source = readFileSync(path.join(__dirname, '..', '..', 'server', 'config', 'env.ts'), 'utf8');
+    const read = [...source.matchAll(/^ {2}([A-Z][A-Z0-9_]+): /gm)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(30);
+    expect(read.filter((name) => name !== undefined && !(name in example))).toEqual([]);
   });
 });

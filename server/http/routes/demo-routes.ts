@@ -57,8 +57,11 @@ export function demoRoutes(
   const indexFile = path.join(bundleDir, 'index.html');
   // The bundle's source map is the whole client source, comments included: useful while
   // developing, nobody's business in production.
+  // The path is judged as express.static will read it (percent-decoded), so `app.js%2Emap` is no way in.
   if (!sourceMaps) {
-    router.get(/^\/demo\/.*\.map$/, (_req, _res, next) => next(new ChatError('NOT_FOUND', 'Not found')));
+    router.use('/demo', (req, _res, next) => {
+      next(/\.map$/i.test(decodedPath(req.path)) ? new ChatError('NOT_FOUND', 'Not found') : undefined);
+    });
   }
 
   const requireBundle: RequestHandler = (_req, _res, next) => {
@@ -85,4 +88,13 @@ export function demoRoutes(
     express.static(bundleDir, { index: false, redirect: false, fallthrough: true }),
   );
   return router;
+}
+
+/** A URL path percent-decoded; one that cannot be decoded is left as it is (static refuses it). */
+function decodedPath(urlPath: string): string {
+  try {
+    return decodeURIComponent(urlPath);
+  } catch {
+    return urlPath;
+  }
 }

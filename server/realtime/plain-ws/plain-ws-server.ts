@@ -34,6 +34,8 @@ export interface PlainWsMetrics extends EventObserver, ConnectionCloseObserver {
 }
 
 export interface PlainWsDeps {
+  /** The client's address behind trusted proxies (per-address budgets). */
+  addressOf: (req: http.IncomingMessage) => string;
   services: Services;
   users: UserDirectory;
   verify: TokenVerifier;
@@ -137,7 +139,9 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
    */
   const confirmMembership = async (connection: PlainWsConnection): Promise<void> => {
     try {
-      const room = await services.rooms.get(connection.actor, connection.roomId);
+      // The room as the user sees it, read without the `read` budget: the upgrade spent the user's
+      // budgets already, and a spent read budget must not close a connection it just admitted.
+      const room = await services.rooms.detail(connection.roomId, connection.actor.id);
       if (room.is_member) connection.release();
       else connection.close(PlainWsCloseCode.LEFT_ROOM, 'left the room');
     } catch (err) {
@@ -158,7 +162,7 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     req: http.IncomingMessage,
     target: PlainWsTarget,
   ): Promise<{ actor: Actor; release: ReleaseSlot }> => {
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = deps.addressOf(req);
     await deps.rateLimiter.consume('handshake', address);
     const actor = await deps.verify(target.token).catch(async (err: unknown) => {
       await deps.rateLimiter.consume('unauthenticated', address);

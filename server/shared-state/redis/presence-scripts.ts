@@ -91,6 +91,31 @@ return {1, gone}
 );
 
 /**
+ * A node that stops cleanly deregisters: it leaves the set (so no live node takes it for dead and
+ * reaps it), drops its heartbeat, and takes whatever sockets it still has on record off the totals
+ * (none when every close was written). KEYS: nodes, its alive key, its node hash, online. ARGV: its
+ * id. Returns the users whose total fell to 0, for the leaving node to announce offline itself.
+ */
+export const LEAVE = new LuaScript(
+  `
+redis.call('SREM', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+local counts = redis.call('HGETALL', KEYS[3])
+local gone = {}
+for i = 1, #counts, 2 do
+  local total = redis.call('HINCRBY', KEYS[4], counts[i], -tonumber(counts[i + 1]))
+  if total <= 0 then
+    redis.call('HDEL', KEYS[4], counts[i])
+    gone[#gone + 1] = counts[i]
+  end
+end
+redis.call('DEL', KEYS[3])
+return gone
+`,
+  userIds,
+);
+
+/**
  * Makes a node's record equal to what it knows it holds, correcting the totals by the difference:
  * used when its record went stale (a write failed during an outage, or it was reaped while alive).
  * KEYS: node, online. ARGV: user id, count, user id, count… Returns {came online, went offline}.

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { PresenceChangeListener, PresenceStatus, PresenceTracker } from '../../domain/presence';
 import type { Logger } from '../../logger';
 import type { RedisClient } from './client';
-import { CONNECT, DISCONNECT, HEARTBEAT, presenceKeys, REAP, RECONCILE } from './presence-scripts';
+import { CONNECT, DISCONNECT, HEARTBEAT, LEAVE, presenceKeys, REAP, RECONCILE } from './presence-scripts';
 import { Ticker } from './ticker';
 
 export interface RedisPresenceOptions {
@@ -21,7 +21,8 @@ export interface RedisPresenceOptions {
  * Each node counts its sockets per user in Redis next to the totals, and keeps a heartbeat key
  * alive. A node killed without closing its sockets stops heartbeating; a live node's sweep then
  * finds it, reaps it atomically (one reaper per dead node) and reports the users whose total fell
- * to 0, who are announced offline. Timing, for ttl T: heartbeat every T/3 with a lifetime of
+ * to 0, who are announced offline. A node that stops cleanly deregisters instead (close), so the
+ * others have nothing to reap. Timing, for ttl T: heartbeat every T/3 with a lifetime of
  * 2T/3 (one heartbeat may be late without harm), sweep every T/6, so a dead node's users are
  * offline at most 2T/3 + T/6 = 5T/6 after it died.
  *
@@ -66,14 +67,31 @@ export class RedisPresence implements PresenceTracker {
   }
 
   /**
-   * Stops heartbeating and removes the heartbeat key, so that the other nodes reap this one at their
-   * next sweep (announcing anyone whose sockets were not closed) instead of after the ttl.
+   * A clean stop (after the node's sockets were closed): stops heartbeating and sweeping and
+   * deregisters the node at once, so that no other node takes it for dead. Sockets still on record
+   * (a close that could not be written) are taken off the totals here, and the users that leaves
+   * without any socket are announced offline by this node, as a last close would be. When Redis
+   * cannot be reached, the others reap this node within the ttl instead.
    */
   async close(): Promise<void> {
     await Promise.all([this.heartbeat.stop(), this.sweeper.stop()]);
-    await this.client.del(this.keys.alive(this.nodeId)).catch((err: unknown) => {
-      this.logger.warn('could not remove the presence heartbeat', { err });
-    });
+    let gone: string[];
+    try {
+      gone = await LEAVE.run(
+        this.client,
+        [this.keys.nodes, this.keys.alive(this.nodeId), this.keys.node(this.nodeId), this.keys.online],
+        [this.nodeId],
+      );
+    } catch (err) {
+      this.logger.warn('could not deregister from presence; the other nodes will count its users offline', {
+        err,
+        within_ms: this.ttlMs,
+      });
+      return;
+    }
+    this.local.clear();
+    this.logger.info('left presence', { node: this.nodeId, went_offline: gone.length });
+    await this.notify(gone, 'offline');
   }
 
   async connected(userId: string): Promise<boolean> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { inTransaction } from './pool';
+import { createSearchPathSchema } from './search-path';
 
 /**
  * Versioned, append-only: a released migration is never edited, a new one is added. The same
@@ -96,10 +97,17 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
  * Applies the migrations this schema has not seen yet, all in one transaction (PostgreSQL's DDL is
  * transactional: a failed migration leaves nothing behind). A transaction-scoped advisory lock,
  * keyed by the schema, makes nodes that start together take turns: the first applies, the others
- * then find every version recorded. Other schemas in the same database migrate independently.
+ * then find every version recorded. Other schemas in the same database migrate independently. A
+ * schema the search_path names but that does not exist yet is created first, under the same lock.
  */
 export async function migrate(pool: pg.Pool): Promise<void> {
   await inTransaction(pool, async (tx) => {
+    // The same key as the lock below once the schema exists (re-entrant within a transaction).
+    await createSearchPathSchema(tx, async (schema) => {
+      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext($1))`, [
+        schema,
+      ]);
+    });
     await tx.query(
       `SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext(current_schema()))`,
     );

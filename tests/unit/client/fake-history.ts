@@ -1,4 +1,4 @@
-import type { HistoryPage, Message } from '../../../shared';
+import type { HistoryPage, Message } from 'chat-service-contract';
 
 /** A message of `roomId` with `seq`; its id names both, so a duplicate delivery shows in a list of ids. */
 export function message(seq: number, roomId = 'room1'): Message {

@@ -1,4 +1,5 @@
-import { ChatError } from '../../../shared';
+// The module's own file, as connection-errors.ts imports it: one ChatError class, so instanceof holds.
+import { ChatError } from '../../../shared/errors';
 import { connectionError } from '../../../shared/client/connection-errors';
 import { Listeners } from '../../../shared/client/listeners';
 import { message } from './fake-history';

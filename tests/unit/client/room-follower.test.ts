@@ -1,4 +1,4 @@
-import type { Message } from '../../../shared';
+import type { Message } from 'chat-service-contract';
 import { RoomFollower } from '../../../shared/client/room-follower';
 import { FakeHistory, flush, message } from './fake-history';
 

@@ -1,4 +1,4 @@
-import type { Message } from '../../../shared';
+import type { Message } from 'chat-service-contract';
 import { RoomFollowers } from '../../../shared/client/room-followers';
 import { FakeHistory, flush, message } from './fake-history';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ChatError } from '../../../shared';
+import { ChatError } from '../../../shared/index';
 import { toWireError } from '../../../server/domain/errors';
 
 describe('toWireError', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_LIMITS, type ServerEventName } from '../../../shared';
+import { DEFAULT_LIMITS, type ServerEventName } from '../../../shared/index';
 import type { DomainDeps } from '../../../server/domain/deps';
 import type { Notifier } from '../../../server/domain/notifier';
 import { createServices, type Services } from '../../../server/domain/services';

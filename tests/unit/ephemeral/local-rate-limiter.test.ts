@@ -1,4 +1,4 @@
-import { ChatError } from '../../../shared';
+import { ChatError } from '../../../shared/index';
 import { LocalRateLimiter } from '../../../server/ephemeral/local-rate-limiter';
 
 describe('LocalRateLimiter', () => {

@@ -1,4 +1,4 @@
-import type { TypingUser } from '../../../shared';
+import type { TypingUser } from '../../../shared/index';
 import { LocalTypingTracker } from '../../../server/ephemeral/local-typing';
 
 const alice: TypingUser = { user_id: 'alice', username: 'Alice' };

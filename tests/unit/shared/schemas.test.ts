@@ -1,4 +1,4 @@
-import { DEFAULT_LIMITS, clientEvents, createPayloadSchemas, isEmoji } from '../../../shared';
+import { DEFAULT_LIMITS, clientEvents, createPayloadSchemas, isEmoji } from '../../../shared/index';
 
 describe('emoji rule', () => {
   it.each(['👍', '👍🏽', '👨‍👩‍👧', '🇫🇷', '1️⃣', ':party_parrot:', ':+1:'])('accepts %s', (emoji) => {
