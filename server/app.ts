@@ -7,6 +7,7 @@ import { createClientEvents } from '../shared/events';
 import { createPayloadSchemas } from '../shared/schemas/payloads';
 import { createTokenVerifier } from './auth/jwt';
 import type { Config } from './config/env';
+import { CoalescingNotifier } from './domain/coalescing-notifier';
 import { createServices, type Services } from './domain/services';
 import { UserDirectory } from './domain/user-directory';
 import { answerClientErrors } from './http/client-error';
@@ -17,13 +18,16 @@ import { Metrics } from './metrics/metrics';
 import { attachAdminUi } from './realtime/admin-ui';
 import { attachChatNamespace } from './realtime/chat-namespace';
 import { ConnectionSlots } from './realtime/connection-slots';
+import { coalesceWebSocketFrames } from './realtime/frame-coalescing';
 import { FanOutNotifier } from './realtime/plain-ws/fan-out-notifier';
 import { PlainWsHub } from './realtime/plain-ws/plain-ws-hub';
 import { attachPlainWs } from './realtime/plain-ws/plain-ws-server';
 import { PlainWsRelay } from './realtime/plain-ws/relay';
 import { SocketNotifier } from './realtime/socket-notifier';
 import type { ChatServer } from './realtime/types';
+import { WriteCoalescer } from './realtime/write-coalescer';
 import { openSharedState } from './shared-state/open-shared-state';
+import { AccessCachingStore } from './store/cache/access-cache';
 import { openStore } from './store/open-store';
 import type { ChatStore } from './store/types';
 
@@ -43,15 +47,19 @@ export interface ChatApp {
 
 /** Wires the layers together; tests build one with their own config. */
 export async function createApp(config: Config, logger: Logger = createLogger(config)): Promise<ChatApp> {
-  const store = await openStore(config.storage, logger, {
+  const storage = await openStore(config.storage, logger, {
     reactionUsersShown: config.limits.reactionUsersShown,
+    writeWindowMs: config.storeWriteWindowMs,
   });
   const shared = await openSharedState(config, logger, { keyPrefix: config.redisKeyPrefix }).catch(
     async (err: unknown) => {
-      await store.close();
+      await storage.close();
       throw err;
     },
   );
+  // Access checks (every send, typing update, reaction, receipt) answered from memory; membership
+  // changes made on any node reach it through the shared state.
+  const store: ChatStore = new AccessCachingStore(storage, shared.accessChanges);
   const app = express();
   const httpServer = http.createServer(app);
   // A request Node cannot parse (oversized headers, malformed HTTP) gets the contract's JSON error.
@@ -68,6 +76,11 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     // the auth middleware runs, which would hand them to an expired token or a member who has
     // left. Clients catch up with `message:history { after_seq }` instead.
   });
+  // What one websocket connection is sent within a turn (or SOCKET_WRITE_COALESCE_MS) leaves in one write.
+  const coalescer = new WriteCoalescer(config.socketWriteCoalesceMs, (err: unknown) => {
+    logger.error('releasing held frames failed', { err });
+  });
+  coalesceWebSocketFrames(httpServer, io, coalescer);
   const nsp = io.of('/chat');
   const users = new UserDirectory(store);
   const verify = createTokenVerifier(config.jwtSecret);
@@ -82,9 +95,14 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   const relay = shared.socketIoOptions.adapter
     ? new PlainWsRelay(nsp, (op) => plainWsHub.apply(op), logger)
     : undefined;
+  // Join and presence bursts go out as one batch per room and window (see docs/protocol.md).
+  const announcements = new CoalescingNotifier(
+    new FanOutNotifier(new SocketNotifier(nsp), plainWsHub, relay),
+    { windowMs: config.announceWindowMs },
+  );
   const services = createServices({
     store,
-    notifier: new FanOutNotifier(new SocketNotifier(nsp), plainWsHub, relay),
+    notifier: announcements,
     presence,
     typing,
     rateLimiter,
@@ -165,6 +183,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // connections are dropped at once. Requests in flight get a grace period, then whatever
         // is still open (a client that never sent a request, a websocket that does not answer
         // the close handshake) is cut, so shutdown cannot hang on a peer.
+        announcements.close();
         plainWs.close();
         const ioClosed = new Promise<void>((resolve) => {
           void io.close(() => resolve());

@@ -6,17 +6,20 @@ import {
   historyPageSchema,
   inviteListSchema,
   inviteSchema,
+  memberListSchema,
   membershipEventSchema,
   messageDeletedSchema,
   messageSchema,
   presenceListSchema,
   presenceUpdateSchema,
+  presenceUpdatesSchema,
   reactionsStateSchema,
   readStateSchema,
   receiptUpdateSchema,
   roomDetailSchema,
   roomListSchema,
   typingBroadcastSchema,
+  usersJoinedSchema,
 } from './schemas/objects';
 import { createPayloadSchemas } from './schemas/payloads';
 
@@ -34,6 +37,7 @@ export function createClientEvents(limits: Limits) {
     'room:list': { payload: p.roomList, ack: roomListSchema },
     'room:get': { payload: p.roomRef, ack: roomDetailSchema },
     'room:join': { payload: p.roomRef, ack: roomDetailSchema },
+    'room:members': { payload: p.roomMembers, ack: memberListSchema },
     'room:leave': { payload: p.roomRef, ack: emptySchema },
     'room:invite': { payload: p.roomInvite, ack: roomDetailSchema },
     'room:decline': { payload: p.roomRef, ack: emptySchema },
@@ -68,10 +72,14 @@ export const serverEvents = {
   'typing:update': typingBroadcastSchema,
   'reaction:updated': reactionsStateSchema,
   'room:user_joined': membershipEventSchema,
+  /** Joins held back during a burst (see docs/protocol.md), sent as one event. */
+  'room:users_joined': usersJoinedSchema,
   'room:user_left': membershipEventSchema,
   'room:updated': roomDetailSchema,
   'room:invited': inviteSchema,
   'presence:update': presenceUpdateSchema,
+  /** Presence changes held back during a burst in one room, sent as one event. */
+  'presence:updates': presenceUpdatesSchema,
   'receipt:updated': receiptUpdateSchema,
 } as const;
 export type ServerEventName = keyof typeof serverEvents;

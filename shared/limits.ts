@@ -49,6 +49,13 @@ export const DEFAULT_LIMITS: Limits = Object.freeze({
   bodyBytes: 1_000_000,
 });
 
+/**
+ * A RoomDetail lists at most this many members, the longest-standing first; its `member_count` is
+ * always exact and `room:members` pages through them all. Fixed, so a join's answer costs the same
+ * in a room of ten and in a room of a hundred thousand.
+ */
+export const ROOM_MEMBERS_SHOWN = 100;
+
 /** Lengths that are part of the identity model rather than tunable limits. */
 export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 export const DISPLAY_NAME_MAX = 64;

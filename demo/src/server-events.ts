@@ -70,7 +70,8 @@ export function applyServerEvents(client: ChatClient, state: DemoState, hooks: S
       for (const m of members) state.presence.set(m.user_id, m.online ? 'online' : 'offline');
       hooks.invalidate('rooms', 'room');
     }),
-    client.on('room:user_joined', ({ room_id }) => hooks.reloadMembers(room_id)),
+    // The batch form: a room filling up reloads its members once per batch, not once per joiner.
+    client.on('room:users_joined', ({ room_id }) => hooks.reloadMembers(room_id)),
     client.on('room:user_left', ({ room_id, user_id }) => {
       if (user_id === meId()) hooks.reloadRooms();
       else hooks.reloadMembers(room_id);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+import { DEFAULT_COALESCING } from '../domain/coalescing-notifier';
 import { DEFAULT_RATE_BUDGETS, type RateBudgets } from '../domain/rate-limits';
 
 const DEV_JWT_SECRET = 'chat-service-development-secret-do-not-use-in-production';
@@ -97,6 +98,12 @@ const envSchema = z.object({
   MAX_BUFFERED_BYTES: int(DEFAULT_GUARDS.bufferedBytes, 65_536),
   MAX_SOCKET_PACKET_BYTES: int(DEFAULT_LIMITS.packetBytes, 1024),
   MAX_HTTP_BODY_BYTES: int(DEFAULT_LIMITS.bodyBytes, 1024),
+  /** Group commit window (see StoreOptions.writeWindowMs); 0: one event-loop turn. */
+  STORE_WRITE_WINDOW_MS: int(0, 0).pipe(z.number().max(50)),
+  /** How long frames bound for one connection are held to go out in one write; 0: one event-loop turn. */
+  SOCKET_WRITE_COALESCE_MS: int(0, 0).pipe(z.number().max(50)),
+  /** Joins and presence changes of a busy room go out as one batch per this many ms; 0: never held. */
+  ANNOUNCE_WINDOW_MS: int(DEFAULT_COALESCING.windowMs, 0).pipe(z.number().max(1000)),
 });
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -130,6 +137,12 @@ export interface Config {
   rateBudgets: Required<RateBudgets>;
   guards: ConnectionGuards;
   limits: Limits;
+  /** Group commit window in milliseconds (0: what arrives within one event-loop turn). */
+  storeWriteWindowMs: number;
+  /** Frames for one connection are written together after this many ms (0: end of the turn). */
+  socketWriteCoalesceMs: number;
+  /** Joins and presence changes of a busy room are sent as one batch per this many ms; 0: never held. */
+  announceWindowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -224,6 +237,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       packetBytes: e.MAX_SOCKET_PACKET_BYTES,
       bodyBytes: e.MAX_HTTP_BODY_BYTES,
     },
+    storeWriteWindowMs: e.STORE_WRITE_WINDOW_MS,
+    socketWriteCoalesceMs: e.SOCKET_WRITE_COALESCE_MS,
+    announceWindowMs: e.ANNOUNCE_WINDOW_MS,
   };
 }
 

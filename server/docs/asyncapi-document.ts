@@ -9,7 +9,7 @@ import {
   type ServerEventName,
   type ServerPayload,
 } from '../../shared/events';
-import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
+import { DEFAULT_LIMITS, ROOM_MEMBERS_SHOWN, type Limits } from '../../shared/limits';
 import { DEFAULT_RATE_BUDGETS as BUDGET } from '../domain/rate-limits';
 import { SERVICE_VERSION } from '../version';
 import * as ex from './examples';
@@ -52,7 +52,7 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
     ackExample: ex.roomListExample,
   },
   'room:get': {
-    summary: 'Get a room with its members.',
+    summary: `Get a room with its first ${ROOM_MEMBERS_SHOWN} members (\`member_count\` counts them all; \`room:members\` pages through them).`,
     errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
     example: ex.roomRefPayloadExample,
     ackExample: ex.roomDetailExample,
@@ -63,6 +63,13 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
     errors: { NOT_FOUND: NOT_INVITED, RATE_LIMITED: MEMBERSHIP_LIMITED },
     example: ex.roomRefPayloadExample,
     ackExample: ex.roomDetailExample,
+  },
+  'room:members': {
+    summary:
+      'List a room’s members, longest-standing first, a page at a time (`limit`, and `cursor` = the previous page’s `next_cursor`). Online flags are shown to members only.',
+    errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    example: ex.roomMembersPayloadExample,
+    ackExample: ex.memberListExample,
   },
   'room:leave': {
     summary: 'Leave a room (idempotent).',
@@ -212,6 +219,12 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     sentTo: 'the room',
     example: ex.membershipEventExample,
   },
+  'room:users_joined': {
+    summary:
+      'Users joined the room during a burst: past the first few announcements of a window (50 ms by default), a room’s joins are held and sent together at the window’s end, in the order they happened. Anything else sent to the room sends them first.',
+    sentTo: 'the room',
+    example: ex.usersJoinedExample,
+  },
   'room:user_left': {
     summary: 'A user left the room.',
     sentTo: 'the room, the leaver’s sockets included',
@@ -233,6 +246,13 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     summary: 'A user came online (first socket) or went offline (last socket closed).',
     sentTo: 'every room the user is in, each socket once',
     example: ex.presenceUpdateExample,
+  },
+  'presence:updates': {
+    summary:
+      'Presence changes held during a burst in a room (as for `room:users_joined`), sent together: each user once, with their latest state.',
+    sentTo:
+      'the room where they were held (a socket sharing several rooms with a user may hear a change once per room)',
+    example: ex.presenceUpdatesExample,
   },
   'receipt:updated': {
     summary: 'A member’s read position moved.',

@@ -5,11 +5,13 @@ import type {
   Invite,
   InviteList,
   Member,
+  MemberList,
   MembershipEvent,
   Message,
   MessageDeleted,
   PresenceList,
   PresenceUpdate,
+  PresenceUpdates,
   ReactionsState,
   ReadState,
   ReceiptUpdate,
@@ -18,6 +20,7 @@ import type {
   RoomList,
   TypingBroadcast,
   TypingState,
+  UsersJoined,
 } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 
@@ -69,6 +72,14 @@ export const roomDetailExample: RoomDetail = {
 const NEXT_CURSOR = 'WyIyMDI1LTAxLTE1VDA5OjMwOjAwLjAwMFoiLCJWMVN0R1hSOF9aNWpkSGk2Qi1teVQiXQ';
 
 export const roomListExample: RoomList = { rooms: [roomExample], next_cursor: NEXT_CURSOR };
+
+/** A member list's `next_cursor`: the last member's `joined_at` and user id (bob's, below). */
+const MEMBER_CURSOR = 'WyIyMDI1LTAxLTE1VDA5OjM1OjEyLjAwMFoiLCJib2IiXQ';
+
+export const memberListExample: MemberList = {
+  members: roomDetailExample.members,
+  next_cursor: MEMBER_CURSOR,
+};
 
 export const inviteExample: Invite = {
   room_id: ROOM_ID,
@@ -150,6 +161,21 @@ export const presenceUpdateExample: PresenceUpdate = {
   last_seen: SENT_AT,
 };
 
+export const usersJoinedExample: UsersJoined = {
+  room_id: ROOM_ID,
+  users: [
+    { user_id: 'carol', username: 'Carol', timestamp: '2025-01-15T09:35:12.020Z' },
+    { user_id: 'dave', username: 'Dave', timestamp: '2025-01-15T09:35:12.031Z' },
+  ],
+};
+
+export const presenceUpdatesExample: PresenceUpdates = {
+  updates: [
+    { user_id: 'carol', username: 'Carol', status: 'online', last_seen: '2025-01-15T09:35:12.004Z' },
+    { user_id: 'dave', username: 'Dave', status: 'online', last_seen: '2025-01-15T09:35:12.017Z' },
+  ],
+};
+
 export const receiptUpdateExample: ReceiptUpdate = { room_id: ROOM_ID, user_id: 'bob', last_read_seq: 42 };
 
 export const errorBodyExample: ErrorBody = {
@@ -187,6 +213,11 @@ export const roomCreatePayloadExample: Input<'roomCreate'> = {
   invited_users: ['bob'],
 };
 export const roomRefPayloadExample: Input<'roomRef'> = { room_id: ROOM_ID };
+export const roomMembersPayloadExample: Input<'roomMembers'> = {
+  room_id: ROOM_ID,
+  limit: 50,
+  cursor: MEMBER_CURSOR,
+};
 export const roomInvitePayloadExample: Input<'roomInvite'> = { room_id: ROOM_ID, user_ids: ['carol'] };
 export const roomReadPayloadExample: Input<'roomRead'> = { room_id: ROOM_ID, seq: 42 };
 export const messageSendPayloadExample: Input<'messageSend'> = {

@@ -1,11 +1,14 @@
 import type { z } from 'zod';
 import { errorBodySchema, errorDetailSchema, httpErrorSchema } from '../../shared/errors';
+import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
 import {
   emptySchema,
   healthSchema,
   historyPageSchema,
   inviteListSchema,
   inviteSchema,
+  joinedUserSchema,
+  memberListSchema,
   memberSchema,
   membershipEventSchema,
   messageDeletedSchema,
@@ -13,6 +16,7 @@ import {
   presenceEntrySchema,
   presenceListSchema,
   presenceUpdateSchema,
+  presenceUpdatesSchema,
   reactionSchema,
   reactionsStateSchema,
   readStateSchema,
@@ -23,6 +27,7 @@ import {
   typingBroadcastSchema,
   typingStateSchema,
   typingUserSchema,
+  usersJoinedSchema,
 } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import { SERVICE_NAME, SERVICE_VERSION } from '../version';
@@ -66,7 +71,12 @@ export const objectSchemas: readonly NamedSchema[] = [
   ),
   named('Member', memberSchema, 'A member of a room; `online` is shown to members only.', ex.memberExample),
   {
-    ...named('RoomDetail', roomDetailSchema, 'A room with its members.', ex.roomDetailExample),
+    ...named(
+      'RoomDetail',
+      roomDetailSchema,
+      `A room with its first ${ROOM_MEMBERS_SHOWN} members by \`joined_at\`; \`member_count\` counts them all, and the member list (\`room:members\`, \`GET /api/rooms/{room_id}/members\`) pages through the rest.`,
+      ex.roomDetailExample,
+    ),
     extends: { name: 'Room', schema: roomSchema },
   },
   named(
@@ -74,6 +84,12 @@ export const objectSchemas: readonly NamedSchema[] = [
     roomListSchema,
     'A page of the public rooms and the private rooms the caller is in, oldest first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
     ex.roomListExample,
+  ),
+  named(
+    'MemberList',
+    memberListSchema,
+    'A page of a room’s members, longest-standing first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
+    ex.memberListExample,
   ),
   named(
     'Invite',
@@ -117,11 +133,24 @@ export const objectSchemas: readonly NamedSchema[] = [
     ex.typingBroadcastExample,
   ),
   named('MembershipEvent', membershipEventSchema, 'A user joined or left a room.', ex.membershipEventExample),
+  named('JoinedUser', joinedUserSchema, 'One user of a `room:users_joined` batch.'),
+  named(
+    'UsersJoined',
+    usersJoinedSchema,
+    'Users who joined a room during a burst, announced together in the order they joined.',
+    ex.usersJoinedExample,
+  ),
   named(
     'PresenceUpdate',
     presenceUpdateSchema,
     'A user came online or went offline.',
     ex.presenceUpdateExample,
+  ),
+  named(
+    'PresenceUpdates',
+    presenceUpdatesSchema,
+    'Presence changes made during a burst, announced together: each user once, with their latest state.',
+    ex.presenceUpdatesExample,
   ),
   named('ReceiptUpdate', receiptUpdateSchema, 'A member’s read position moved.', ex.receiptUpdateExample),
   named('ErrorDetail', errorDetailSchema, 'Which field (dotted path, "" for the whole payload) and why.'),

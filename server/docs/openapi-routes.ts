@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { ErrorCode } from '../../shared/errors';
+import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
 import {
   healthSchema,
   historyPageSchema,
   inviteListSchema,
+  memberListSchema,
   messageSchema,
   presenceListSchema,
   reactionsStateSchema,
@@ -110,9 +112,23 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       path: '/api/rooms/{room_id}',
       operationId: 'getRoom',
       summary: 'Get a room with its members',
+      description: `The first ${ROOM_MEMBERS_SHOWN} members by \`joined_at\`; \`member_count\` counts them all, and \`GET /api/rooms/{room_id}/members\` pages through them.`,
       tag: 'Rooms',
       params: p.roomIdParam,
       answers: [{ status: 200, description: 'The room.', schema: roomDetailSchema }],
+      errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    },
+    {
+      method: 'get',
+      path: '/api/rooms/{room_id}/members',
+      operationId: 'listRoomMembers',
+      summary: 'List a room’s members',
+      description:
+        'Longest-standing first, a page at a time: pass `next_cursor` back as `cursor` for the next page. Online flags are shown to members only. A public room’s members are readable by anyone signed in.',
+      tag: 'Rooms',
+      params: p.roomIdParam,
+      query: p.memberPageQuery,
+      answers: [{ status: 200, description: 'A page of members.', schema: memberListSchema }],
       errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
     },
     {

@@ -3,7 +3,7 @@ import { ChatError } from '../../shared/errors';
 import type { HistoryPage, Message } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import { isHttpUrl } from '../../shared/schemas/primitives';
-import { requireMembership, roomToWriteIn, visibleMessage, visibleRoom } from './access';
+import { asMember, readableRoom, roomToWriteIn, visibleMessage } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
@@ -28,11 +28,12 @@ export class MessageService {
   async send(actor: Actor, input: MessageSendInput): Promise<SentMessage> {
     const { store, notifier } = this.deps;
     await this.deps.rateLimiter.consume('message', actor.id);
-    const room = await roomToWriteIn(store, actor, input.room_id);
-    const parentId = input.parent_id ? await this.threadRoot(room.id, input.parent_id) : null;
+    const roomId = input.room_id;
+    await roomToWriteIn(store, actor, roomId);
+    const parentId = input.parent_id ? await this.threadRoot(roomId, input.parent_id) : null;
     const { message, created, parent } = await store.insertMessage({
       id: this.deps.newId(),
-      room_id: room.id,
+      room_id: roomId,
       user_id: actor.id,
       username: actor.name,
       content: input.content,
@@ -43,11 +44,11 @@ export class MessageService {
     });
     if (created) {
       this.deps.metrics?.messageStored();
-      notifier.toRoom(room.id, 'message:new', message);
-      if (parent) notifier.toRoom(room.id, 'message:updated', parent);
+      notifier.toRoom(roomId, 'message:new', message);
+      if (parent) notifier.toRoom(roomId, 'message:updated', parent);
       // Best effort: the message is stored and announced, so its sender must get the ack even when
       // shared typing state (Redis) is briefly unreachable; the indicator then expires by itself.
-      await this.typing.stop(actor, room.id).catch(() => undefined);
+      await this.typing.stop(actor, roomId).catch(() => undefined);
     }
     return { message, created };
   }
@@ -62,8 +63,8 @@ export class MessageService {
     const { store, notifier } = this.deps;
     // Edits and deletes are broadcast like sends, so they spend the same budget.
     await this.deps.rateLimiter.consume('message', actor.id);
-    const { message, room } = await visibleMessage(store, actor, messageId);
-    requireMembership(room);
+    const { message, access } = await visibleMessage(store, actor, messageId);
+    asMember(access);
     if (message.user_id !== actor.id) throw forbidden('only the author can edit a message');
     if (message.deleted) throw new ChatError('CONFLICT', 'the message is deleted');
     if (message.message_type !== 'text' && !isHttpUrl(content)) {
@@ -74,7 +75,7 @@ export class MessageService {
     const edited = await store.editMessage(message.id, content, this.deps.now().toISOString());
     // Messages are never removed, only turned into tombstones: no row means a delete won the race.
     if (!edited) throw new ChatError('CONFLICT', 'the message is deleted');
-    notifier.toRoom(room.id, 'message:updated', edited);
+    notifier.toRoom(message.room_id, 'message:updated', edited);
     return edited;
   }
 
@@ -82,17 +83,16 @@ export class MessageService {
   async delete(actor: Actor, messageId: string): Promise<void> {
     const { store, notifier } = this.deps;
     await this.deps.rateLimiter.consume('message', actor.id);
-    const { message, room } = await visibleMessage(store, actor, messageId);
-    requireMembership(room);
-    if (message.user_id !== actor.id) {
-      const me = await store.getMember(room.id, actor.id);
-      if (me?.role !== 'owner') throw forbidden('only the author or a room owner can delete a message');
+    const { message, access } = await visibleMessage(store, actor, messageId);
+    const { role } = asMember(access);
+    if (message.user_id !== actor.id && role !== 'owner') {
+      throw forbidden('only the author or a room owner can delete a message');
     }
     if (message.deleted) return;
     const tombstone = await store.deleteMessage(message.id);
     if (!tombstone) throw notFound('message', 'message_id');
-    notifier.toRoom(room.id, 'message:deleted', {
-      room_id: room.id,
+    notifier.toRoom(message.room_id, 'message:deleted', {
+      room_id: message.room_id,
       message_id: tombstone.id,
       seq: tombstone.seq,
     });
@@ -101,13 +101,13 @@ export class MessageService {
   async history(actor: Actor, input: HistoryInput): Promise<HistoryPage> {
     const { store, limits } = this.deps;
     await this.deps.rateLimiter.consume('read', actor.id);
-    const room = await visibleRoom(store, actor, input.room_id);
+    await readableRoom(store, actor, input.room_id);
     if (input.parent_id) {
       const parent = await store.getMessage(input.parent_id);
-      if (!parent || parent.room_id !== room.id) throw notFound('parent message', 'parent_id');
+      if (!parent || parent.room_id !== input.room_id) throw notFound('parent message', 'parent_id');
     }
     return store.listMessages({
-      room_id: room.id,
+      room_id: input.room_id,
       parent_id: input.parent_id ?? null,
       before_seq: input.before_seq ?? null,
       after_seq: input.after_seq ?? null,

@@ -1,7 +1,7 @@
 import { ChatError } from '../../shared/errors';
 import type { Message, ReactionsState } from '../../shared/schemas/objects';
 import type { AddReactionOutcome } from '../store/types';
-import { requireMembership, visibleMessage } from './access';
+import { asMember, visibleMessage } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 
@@ -38,8 +38,8 @@ export class ReactionService {
   }
 
   private async target(actor: Actor, messageId: string): Promise<Message> {
-    const { message, room } = await visibleMessage(this.deps.store, actor, messageId);
-    requireMembership(room);
+    const { message, access } = await visibleMessage(this.deps.store, actor, messageId);
+    asMember(access);
     return message;
   }
 

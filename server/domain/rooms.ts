@@ -1,12 +1,14 @@
 import type { z } from 'zod';
+import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
-import type { ReadState, Room, RoomDetail, RoomList } from '../../shared/schemas/objects';
+import type { Member, MemberList, ReadState, Room, RoomDetail, RoomList } from '../../shared/schemas/objects';
 import type { NewMember, StoredMember } from '../store/types';
 import { roomToWriteIn, visibleRoom } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
 import type { InviteService } from './invites';
+import { memberKey, readMemberPage } from './member-pages';
 import { pageQuery, toPage, type PageRequest } from './paging';
 import type { TypingService } from './typing-service';
 
@@ -64,6 +66,19 @@ export class RoomService {
     await this.deps.rateLimiter.consume('read', actor.id);
     await visibleRoom(this.deps.store, actor, roomId);
     return this.detail(roomId, actor.id);
+  }
+
+  /**
+   * A room's members, longest-standing first, a page at a time: how a client reads past the
+   * ROOM_MEMBERS_SHOWN a RoomDetail lists. Readable wherever the room is (public rooms by anyone).
+   */
+  async members(actor: Actor, roomId: string, request: PageRequest): Promise<MemberList> {
+    await this.deps.rateLimiter.consume('read', actor.id);
+    const room = await visibleRoom(this.deps.store, actor, roomId);
+    const { query, pageSize } = pageQuery(request, this.deps.limits.roomListDefault);
+    const rows = await readMemberPage(this.deps.store, roomId, query);
+    const page = toPage(rows, pageSize, memberKey);
+    return { members: await this.withOnline(page.items, room.is_member), next_cursor: page.next_cursor };
   }
 
   /**
@@ -150,17 +165,27 @@ export class RoomService {
   }
 
   /**
-   * The room as `viewerId` sees it, with its members. Online flags are presence, which only
-   * members of the room may see: for anyone else every member shows offline.
+   * The room as `viewerId` sees it, with its first ROOM_MEMBERS_SHOWN members (`member_count` counts
+   * them all): listing every member would make each join of a filling room cost as much as the room
+   * is big. Online flags are presence, which only members of the room may see: for anyone else every
+   * member shows offline.
    */
   async detail(roomId: string, viewerId: string): Promise<RoomDetail> {
-    const { store, presence } = this.deps;
-    const [room, members] = await Promise.all([store.getRoom(roomId, viewerId), store.listMembers(roomId)]);
+    const { store } = this.deps;
+    const [room, members] = await Promise.all([
+      store.getRoom(roomId, viewerId),
+      readMemberPage(store, roomId, { limit: ROOM_MEMBERS_SHOWN, after: null }),
+    ]);
     if (!room) throw notFound('room', 'room_id');
-    const online = room.is_member
-      ? await presence.onlineAmong(members.map((m) => m.user_id))
+    return { ...room, members: await this.withOnline(members, room.is_member) };
+  }
+
+  /** Members with their online flags, asked of presence for these members only. */
+  private async withOnline(members: readonly StoredMember[], viewerIsMember: boolean): Promise<Member[]> {
+    const online = viewerIsMember
+      ? await this.deps.presence.onlineAmong(members.map((m) => m.user_id))
       : new Set<string>();
-    return { ...room, members: members.map((m: StoredMember) => ({ ...m, online: online.has(m.user_id) })) };
+    return members.map((m) => ({ ...m, online: online.has(m.user_id) }));
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { TypingState, TypingUser } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import { TypingNotes } from '../ephemeral/typing-notes';
 import { roomToWriteIn } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
@@ -9,7 +10,13 @@ export type TypingInput = z.output<PayloadSchemas['typingUpdate']>;
 
 /** Typing indicators: every change of a room's list is one `typing:update` with the full list. */
 export class TypingService {
+  /** Who started typing through this node: a send by anyone else ends nothing, and asks nobody. */
+  private readonly notes: TypingNotes;
+
   constructor(private readonly deps: DomainDeps) {
+    this.notes = new TypingNotes(deps.typing.lifetimeMs, () => deps.now().getTime());
+    // An expiry does not touch the notes: its sweep may predate a start noted since, which must
+    // still be ended by the next send. A note outliving its indicator costs one needless stop.
     deps.typing.onExpired((roomId, users) => this.announce(roomId, users));
   }
 
@@ -17,19 +24,29 @@ export class TypingService {
     const { store, typing, rateLimiter } = this.deps;
     await rateLimiter.consume('typing', actor.id);
     await roomToWriteIn(store, actor, input.room_id);
+    // Noted before the tracker is asked, so that a send racing this update still ends it (its
+    // stop reaches the tracker after this start).
+    if (input.is_typing) this.notes.started(input.room_id, actor.id);
+    else this.notes.ended(input.room_id, actor.id);
     const changed = await typing.set(input.room_id, asTypingUser(actor), input.is_typing);
     if (changed) this.announce(input.room_id, changed);
     return { room_id: input.room_id, typing_users: changed ?? (await typing.list(input.room_id)) };
   }
 
-  /** A sent message ends its sender's typing in that room. */
+  /**
+   * A sent message (or a leave) ends its sender's typing in that room. Skipped when they were not
+   * typing through this node (see TypingNotes).
+   */
   async stop(actor: Actor, roomId: string): Promise<void> {
+    if (!this.notes.mayBeTyping(roomId, actor.id)) return;
+    this.notes.ended(roomId, actor.id);
     const changed = await this.deps.typing.set(roomId, asTypingUser(actor), false);
     if (changed) this.announce(roomId, changed);
   }
 
   /** The user's last socket closed: they stop typing everywhere. */
   async stopEverywhere(userId: string): Promise<void> {
+    this.notes.endedEverywhere(userId);
     for (const [roomId, users] of await this.deps.typing.clearUser(userId)) this.announce(roomId, users);
   }
 

@@ -5,6 +5,11 @@ import type { TypingUser } from '../../shared/schemas/objects';
  * implementation can replace it.
  */
 export interface TypingTracker {
+  /**
+   * An entry neither renewed nor stopped has expired, and its expiry been reported, at most this
+   * long after it was last set (the timeout plus one sweep).
+   */
+  readonly lifetimeMs: number;
   /** Starts, renews or stops `user` typing in `roomId`; the room's new list when it changed, else null. */
   set(roomId: string, user: TypingUser, isTyping: boolean): Promise<TypingUser[] | null>;
   /** Stops the user typing everywhere; the rooms whose list changed, with their new lists. */

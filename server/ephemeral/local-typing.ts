@@ -15,6 +15,7 @@ export class LocalTypingTracker implements TypingTracker {
   private readonly listeners: ((roomId: string, users: TypingUser[]) => void)[] = [];
   private sweeper: NodeJS.Timeout | undefined;
   private readonly sweepEveryMs: number;
+  readonly lifetimeMs: number;
 
   constructor(
     private readonly timeoutMs: number,
@@ -22,6 +23,7 @@ export class LocalTypingTracker implements TypingTracker {
   ) {
     // Expiry is late by at most one sweep: a quarter of the timeout, and never more than a second.
     this.sweepEveryMs = Math.max(10, Math.min(1000, Math.floor(timeoutMs / 4)));
+    this.lifetimeMs = timeoutMs + this.sweepEveryMs;
   }
 
   async set(roomId: string, user: TypingUser, isTyping: boolean): Promise<TypingUser[] | null> {

@@ -64,14 +64,19 @@ export async function consumeOrRefuse(
     await limiter.consume(key, points);
   } catch (err) {
     if (!(err instanceof RateLimiterRes)) throw err;
-    const retryAfterMs = Math.max(1, Math.ceil(err.msBeforeNext));
-    throw new ChatError(
-      'RATE_LIMITED',
-      `Too many ${WHAT[kind]}; retry in ${retryAfterMs} ms`,
-      undefined,
-      retryAfterMs,
-    );
+    throw rateLimited(kind, err.msBeforeNext);
   }
+}
+
+/** The refusal of a spent budget of `kind`, which lasts `msBeforeNext` more. */
+export function rateLimited(kind: RateLimitKind, msBeforeNext: number): ChatError {
+  const retryAfterMs = Math.max(1, Math.ceil(msBeforeNext));
+  return new ChatError(
+    'RATE_LIMITED',
+    `Too many ${WHAT[kind]}; retry in ${retryAfterMs} ms`,
+    undefined,
+    retryAfterMs,
+  );
 }
 
 function definedOnly(budgets: RateBudgets): Partial<RateBudgets> {

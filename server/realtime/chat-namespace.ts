@@ -9,7 +9,7 @@ import type { Logger } from '../logger';
 import type { ChatStore } from '../store/types';
 import { guardEngineConnections, type ConnectionCloseObserver } from './connection-guard';
 import type { ConnectionSlots } from './connection-slots';
-import { bindEvents, type EventHandlers, type EventObserver } from './event-handler';
+import { createEventBinder, type EventHandlers, type EventObserver } from './event-handler';
 import { activityHandlers } from './handlers/activity-handlers';
 import { messageHandlers } from './handlers/message-handlers';
 import { roomHandlers } from './handlers/room-handlers';
@@ -74,11 +74,12 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     observer: deps.metrics,
   });
   nsp.use(socketAuth({ ...deps, logger }));
+  const bindEvents = createEventBinder(deps.events, handlers, logger, deps.metrics, deps.guards);
   nsp.on('connection', (socket) => {
     const { actor, roomIds } = socket.data;
     void socket.join([channel.user(actor.id), ...roomIds.map(channel.room)]);
     logger.info('socket connected', { user_id: actor.id, socket_id: socket.id });
-    bindEvents(socket, deps.events, handlers, logger, deps.metrics, deps.guards);
+    bindEvents(socket);
     track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
     // A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting

@@ -7,16 +7,21 @@ import { LocalPresence } from '../ephemeral/local-presence';
 import { LocalRateLimiter } from '../ephemeral/local-rate-limiter';
 import { LocalTypingTracker } from '../ephemeral/local-typing';
 import type { Logger } from '../logger';
+import type { AccessChanges } from '../store/cache/access-changes';
+import { singleNodeAccessChanges } from '../store/cache/single-node-access-changes';
 import { openRedisSharedState } from './redis/open-redis-shared-state';
 
 /**
- * State that lives outside the database: who is online, who is typing, rate-limit budgets, and how
- * Socket.IO broadcasts reach other nodes. In-process on one node; shared through Redis with REDIS_URL.
+ * State that lives outside the database: who is online, who is typing, rate-limit budgets, how
+ * Socket.IO broadcasts reach other nodes, and how membership changes reach the other nodes' access
+ * caches. In-process on one node; shared through Redis with REDIS_URL.
  */
 export interface SharedState {
   presence: PresenceTracker;
   typing: TypingTracker;
   rateLimiter: RateLimiter;
+  /** How this node hears of the membership changes other nodes make (its access cache depends on it). */
+  accessChanges: AccessChanges;
   /** Merged into the Socket.IO server options (the adapter, when broadcasts must cross nodes). */
   socketIoOptions: Partial<ServerOptions>;
   /** Readiness checks by name; each rejects while its dependency is unreachable. */
@@ -50,6 +55,7 @@ export async function openSharedState(
     presence: new LocalPresence(),
     typing,
     rateLimiter: new LocalRateLimiter(config.rateBudgets),
+    accessChanges: singleNodeAccessChanges(),
     socketIoOptions: {},
     readiness: {},
     close: async () => {

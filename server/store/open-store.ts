@@ -18,7 +18,7 @@ export async function openStore(
   const storeOptions: StoreOptions = { ...DEFAULT_STORE_OPTIONS, ...options };
   switch (config.kind) {
     case 'sqlite':
-      return new SqliteStore(config.path, storeOptions);
+      return SqliteStore.open(config.path, storeOptions);
     case 'postgres':
       return PostgresStore.open(
         config.url,

@@ -37,8 +37,17 @@ export interface ChatStore {
    * With a page: at most `limit` of them, those after its key.
    */
   listRooms(viewerId: string, page?: PageQuery): Promise<Room[]>;
-  listMembers(roomId: string): Promise<StoredMember[]>;
+  /**
+   * The room's members in `(joined_at, user_id)` order; with a page, at most `limit` of them after
+   * its key (`at`: joined_at, `id`: user_id).
+   */
+  listMembers(roomId: string, page?: PageQuery): Promise<StoredMember[]>;
   getMember(roomId: string, userId: string): Promise<StoredMember | null>;
+  /**
+   * What access checks need of a room and one user, without counting members or reading state:
+   * null when the room does not exist. Cheap enough for every event; cached above the store.
+   */
+  roomAccess(roomId: string, userId: string): Promise<RoomAccess | null>;
   /** Adds the ones not yet members, with their read position at the room's last seq; returns those. */
   addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]>;
   /** Removes a member; when the last owner leaves, the longest-standing member becomes owner. */
@@ -128,6 +137,12 @@ export interface ReactionCaps {
 
 /** 'message_full': a new emoji past `perMessage`; 'user_full': past the user's `perUser`. */
 export type AddReactionOutcome = 'added' | 'exists' | 'message_full' | 'user_full';
+
+export interface RoomAccess {
+  is_private: boolean;
+  /** The user's role in the room; null when not a member. */
+  role: MemberRole | null;
+}
 
 export interface StoredUser {
   user_id: string;

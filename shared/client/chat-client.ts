@@ -94,8 +94,16 @@ export interface ChatClient {
    * as `cursor` for the next one (it is null on the last page).
    */
   listRooms(payload?: ClientPayload<'room:list'>): Promise<AckData<'room:list'>>;
-  /** `room:get`: a room with its members. */
+  /**
+   * `room:get`: a room with its members (the first 100 by `joined_at`, `ROOM_MEMBERS_SHOWN`;
+   * `member_count` counts them all, `listMembers` pages through them).
+   */
   getRoom(payload: ClientPayload<'room:get'>): Promise<AckData<'room:get'>>;
+  /**
+   * `room:members`: a page of a room's members, longest-standing first. Pass the answer's
+   * `next_cursor` as `cursor` for the next one (null on the last page).
+   */
+  listMembers(payload: ClientPayload<'room:members'>): Promise<AckData<'room:members'>>;
   /**
    * `room:join`: joins a room and follows it from its last message at the time of joining (unless
    * already followed). Joining accepts a pending invitation, the only way into a private room.
@@ -144,7 +152,12 @@ export interface ChatClient {
   /** The last seq emitted for a followed room (undefined when not followed). */
   lastSeq(payload: RoomRef): number | undefined;
 
-  /** Listens to a server event or a client event; returns a function that removes the listener. */
+  /**
+   * Listens to a server event or a client event; returns a function that removes the listener.
+   * Joins and presence changes can be listened to in either form, each hearing all of them however
+   * the server sent them: `room:user_joined` / `presence:update` one at a time, or
+   * `room:users_joined` / `presence:updates` as they arrived (a single one as a batch of one).
+   */
   on<E extends ChatClientEventName>(event: E, listener: ChatClientListener<E>): () => void;
   off<E extends ChatClientEventName>(event: E, listener: ChatClientListener<E>): void;
 }

@@ -93,7 +93,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   socket.on('message:deleted', (deleted) => listeners.emit('message:deleted', deleted));
   socket.on('typing:update', (typing) => listeners.emit('typing:update', typing));
   socket.on('reaction:updated', (reactions) => listeners.emit('reaction:updated', reactions));
-  socket.on('room:user_joined', (joined) => listeners.emit('room:user_joined', joined));
+  // Joins and presence come singly or, during a burst, in batches: each form's listeners hear all.
+  socket.on('room:user_joined', (joined) => {
+    const { room_id, ...user } = joined;
+    listeners.emit('room:users_joined', { room_id, users: [user] });
+    listeners.emit('room:user_joined', joined);
+  });
+  socket.on('room:users_joined', (batch) => {
+    listeners.emit('room:users_joined', batch);
+    for (const user of batch.users) listeners.emit('room:user_joined', { room_id: batch.room_id, ...user });
+  });
   socket.on('room:user_left', (left) => {
     // Left from another tab or device: this client no longer reads the room, so no catch-up either.
     if (left.user_id === ownUserId) followers.unfollow(left.room_id);
@@ -101,7 +110,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
   socket.on('room:updated', (room) => listeners.emit('room:updated', room));
   socket.on('room:invited', (invite) => listeners.emit('room:invited', invite));
-  socket.on('presence:update', (presence) => listeners.emit('presence:update', presence));
+  socket.on('presence:update', (presence) => {
+    listeners.emit('presence:updates', { updates: [presence] });
+    listeners.emit('presence:update', presence);
+  });
+  socket.on('presence:updates', (batch) => {
+    listeners.emit('presence:updates', batch);
+    for (const update of batch.updates) listeners.emit('presence:update', update);
+  });
   socket.on('receipt:updated', (receipt) => listeners.emit('receipt:updated', receipt));
 
   return {
@@ -128,6 +144,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     listRooms: (payload = {}) => request('room:list', payload),
     getRoom: (payload) => request('room:get', payload),
+    listMembers: (payload) => request('room:members', payload),
     joinRoom: (payload) => {
       const joined = request('room:join', payload);
       // Followed from the moment of asking, so messages that arrive before the answer are held.

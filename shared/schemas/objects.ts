@@ -56,11 +56,19 @@ export const memberSchema = z.object({
 });
 export type Member = z.infer<typeof memberSchema>;
 
+/**
+ * `members`: the first ROOM_MEMBERS_SHOWN (see ../limits) by `joined_at`; when `member_count` is
+ * larger, `room:members` pages through the rest.
+ */
 export const roomDetailSchema = roomSchema.extend({ members: z.array(memberSchema) });
 export type RoomDetail = z.infer<typeof roomDetailSchema>;
 
 /** `next_cursor` asks for the page after this one; null on the last page. */
 const nextCursorSchema = z.string().nullable();
+
+/** A page of a room's members in `joined_at` order (online flags as in a RoomDetail). */
+export const memberListSchema = z.object({ members: z.array(memberSchema), next_cursor: nextCursorSchema });
+export type MemberList = z.infer<typeof memberListSchema>;
 
 export const roomListSchema = z.object({ rooms: z.array(roomSchema), next_cursor: nextCursorSchema });
 export type RoomList = z.infer<typeof roomListSchema>;
@@ -147,6 +155,14 @@ export const membershipEventSchema = z.object({
 });
 export type MembershipEvent = z.infer<typeof membershipEventSchema>;
 
+/** One user of a `room:users_joined` batch: a `room:user_joined` without the room. */
+export const joinedUserSchema = membershipEventSchema.omit({ room_id: true });
+export type JoinedUser = z.infer<typeof joinedUserSchema>;
+
+/** Joins to one room announced together, in the order they happened. */
+export const usersJoinedSchema = z.object({ room_id: entityIdSchema, users: z.array(joinedUserSchema) });
+export type UsersJoined = z.infer<typeof usersJoinedSchema>;
+
 export const presenceUpdateSchema = z.object({
   user_id: userIdSchema,
   username: z.string(),
@@ -154,6 +170,13 @@ export const presenceUpdateSchema = z.object({
   last_seen: timestampSchema.nullable(),
 });
 export type PresenceUpdate = z.infer<typeof presenceUpdateSchema>;
+
+/**
+ * Presence changes announced together (held back during a burst in a room the receiver is in): each
+ * user at most once, with their latest state, in the order of those changes.
+ */
+export const presenceUpdatesSchema = z.object({ updates: z.array(presenceUpdateSchema) });
+export type PresenceUpdates = z.infer<typeof presenceUpdatesSchema>;
 
 export const receiptUpdateSchema = z.object({
   room_id: entityIdSchema,

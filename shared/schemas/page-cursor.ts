@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { entityIdSchema, timestampSchema } from './primitives';
+import { entityIdSchema, timestampSchema, userIdSchema } from './primitives';
 
 /**
  * Where a page of a list ends: the sort key of its last row (a time, then an id to break ties).
@@ -10,8 +10,6 @@ export interface PageKey {
   at: string;
   id: string;
 }
-
-const keySchema = z.tuple([timestampSchema, entityIdSchema]);
 
 /** Longer than any key can encode to: anything longer is refused before it is decoded. */
 const CURSOR_MAX = 200;
@@ -27,7 +25,7 @@ export function encodePageCursor(key: PageKey): string {
     .replace(/=+$/, '');
 }
 
-function decodePageCursor(cursor: string): PageKey | undefined {
+function decodePageCursor(cursor: string, keySchema: z.ZodType<[string, string]>): PageKey | undefined {
   if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
   try {
     const json: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
@@ -38,14 +36,23 @@ function decodePageCursor(cursor: string): PageKey | undefined {
   }
 }
 
-/** A `cursor` field: the `next_cursor` of an earlier page, decoded to its key (else VALIDATION_ERROR). */
-export const pageCursorSchema = z
-  .string()
-  .max(CURSOR_MAX)
-  .transform((cursor, ctx): PageKey => {
-    const key = decodePageCursor(cursor);
-    if (key) return key;
-    ctx.addIssue({ code: 'custom', message: 'must be a next_cursor returned by an earlier page' });
-    return z.NEVER;
-  })
-  .describe('The `next_cursor` of the previous page; absent for the first page.');
+/** A `cursor` field whose key ends in an id of `idSchema`: decoded to its key, else VALIDATION_ERROR. */
+function cursorSchema(idSchema: z.ZodString) {
+  const keySchema = z.tuple([timestampSchema, idSchema]);
+  return z
+    .string()
+    .max(CURSOR_MAX)
+    .transform((cursor, ctx): PageKey => {
+      const key = decodePageCursor(cursor, keySchema);
+      if (key) return key;
+      ctx.addIssue({ code: 'custom', message: 'must be a next_cursor returned by an earlier page' });
+      return z.NEVER;
+    })
+    .describe('The `next_cursor` of the previous page; absent for the first page.');
+}
+
+/** The cursor of room and invite lists: a creation time and a room id. */
+export const pageCursorSchema = cursorSchema(entityIdSchema);
+
+/** The cursor of member lists: a `joined_at` and a user id (user ids allow `.`, `:` and `@`). */
+export const memberCursorSchema = cursorSchema(userIdSchema);

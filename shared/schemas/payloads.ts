@@ -10,7 +10,7 @@ import {
   textSchema,
   userIdSchema,
 } from './primitives';
-import { pageCursorSchema } from './page-cursor';
+import { memberCursorSchema, pageCursorSchema } from './page-cursor';
 
 /**
  * Client payloads and HTTP bodies, built for a set of limits: the server builds them from its
@@ -23,7 +23,7 @@ export function createPayloadSchemas(limits: Limits) {
   const clientId = textSchema().min(1).max(limits.clientIdMax);
   const historyLimit = z.number().int().min(1).max(limits.historyMax);
   const cursor = z.number().int().nonnegative();
-  // Room lists and pending-invite lists share one page size.
+  // Room lists, pending-invite lists and member lists share one page size.
   const pageLimit = z.number().int().min(1).max(limits.roomListMax);
 
   const roomCreateShape = {
@@ -64,6 +64,11 @@ export function createPayloadSchemas(limits: Limits) {
     roomList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
     inviteList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
     roomRef: z.strictObject({ room_id: entityIdSchema }),
+    roomMembers: z.strictObject({
+      room_id: entityIdSchema,
+      limit: pageLimit.nullish(),
+      cursor: memberCursorSchema.nullish(),
+    }),
     roomInvite: z.strictObject({
       room_id: entityIdSchema,
       user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
@@ -98,6 +103,10 @@ export function createPayloadSchemas(limits: Limits) {
     pageQuery: z.strictObject({
       limit: queryInt(pageLimit).optional(),
       cursor: pageCursorSchema.optional(),
+    }),
+    memberPageQuery: z.strictObject({
+      limit: queryInt(pageLimit).optional(),
+      cursor: memberCursorSchema.optional(),
     }),
     roomIdParam: z.strictObject({ room_id: entityIdSchema }),
     messageIdParam: z.strictObject({ id: entityIdSchema }),

@@ -19,9 +19,11 @@ export const PLAIN_WS_BROADCASTS = {
   'reaction:updated': 'reaction_updated',
   'typing:update': 'typing_update',
   'room:user_joined': 'user_joined',
+  'room:users_joined': 'users_joined',
   'room:user_left': 'user_left',
   'receipt:updated': 'receipt_updated',
   'presence:update': 'presence_update',
+  'presence:updates': 'presence_updates',
 } as const satisfies Partial<Record<ServerEventName, string>>;
 export type PlainWsBroadcastEvent = keyof typeof PLAIN_WS_BROADCASTS;
 
@@ -60,9 +62,11 @@ export const plainWsServerFrameSchema = z.discriminatedUnion('type', [
   broadcastFrame('reaction:updated'),
   broadcastFrame('typing:update'),
   broadcastFrame('room:user_joined'),
+  broadcastFrame('room:users_joined'),
   broadcastFrame('room:user_left'),
   broadcastFrame('receipt:updated'),
   broadcastFrame('presence:update'),
+  broadcastFrame('presence:updates'),
 ]);
 export type PlainWsServerFrame = z.infer<typeof plainWsServerFrameSchema>;
 export type PlainWsServerFrameType = PlainWsServerFrame['type'];

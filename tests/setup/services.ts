@@ -114,7 +114,13 @@ export async function probeServices(settings: TestServiceSettings): Promise<Prob
 const CATALOGUE: Record<Service, { label: string; suites: readonly string[]; remedy: string }> = {
   postgres: {
     label: 'PostgreSQL',
-    suites: ['store suites on PostgreSQL', 'PostgresStore', 'PostgreSQL readiness', 'multi-node'],
+    suites: [
+      'store suites on PostgreSQL',
+      'PostgresStore',
+      'PostgreSQL readiness',
+      'durability on PostgreSQL',
+      'multi-node',
+    ],
     remedy: 'start PostgreSQL',
   },
   redis: {

@@ -75,3 +75,37 @@ describe.each(storeFactories)('ChatStore room pages: $name', (factory) => {
     ]);
   });
 });
+
+describe.each(storeFactories)('ChatStore member pages: $name', (factory) => {
+  let handle: StoreHandle;
+  let store: ChatStore;
+
+  beforeEach(async () => {
+    handle = await factory.open();
+    store = handle.store;
+    // dave and bob join at the same time: the user id breaks the tie.
+    await store.createRoom(room('r1'), [owner('alice', at(0))]);
+    await store.addMembers('r1', [member('dave', at(5)), member('bob', at(5)), member('carol', at(9))]);
+    await store.createRoom(room('r2'), [owner('erin', at(0))]);
+  });
+
+  afterEach(async () => {
+    await handle.cleanup();
+  });
+
+  it('lists every member in joining order, ties broken by user id, without a page', async () => {
+    expect((await store.listMembers('r1')).map((m) => m.user_id)).toEqual(['alice', 'bob', 'dave', 'carol']);
+  });
+
+  it('walks the members page by page, each once, strictly after the key', async () => {
+    const first = await store.listMembers('r1', { limit: 2, after: null });
+    expect(first.map((m) => m.user_id)).toEqual(['alice', 'bob']);
+    const last = first[first.length - 1];
+    const second = await store.listMembers('r1', {
+      limit: 2,
+      after: { at: last?.joined_at ?? '', id: last?.user_id ?? '' },
+    });
+    expect(second.map((m) => m.user_id)).toEqual(['dave', 'carol']);
+    expect(await store.listMembers('r1', { limit: 2, after: { at: at(9), id: 'carol' } })).toEqual([]);
+  });
+});

@@ -212,6 +212,25 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('group commit and frame coalescing windows', () => {
+    it('default to one event-loop turn', () => {
+      const config = loadConfig({});
+      expect(config.storeWriteWindowMs).toBe(0);
+      expect(config.socketWriteCoalesceMs).toBe(0);
+    });
+
+    it('take a few milliseconds', () => {
+      const config = loadConfig({ STORE_WRITE_WINDOW_MS: '2', SOCKET_WRITE_COALESCE_MS: '5' });
+      expect(config.storeWriteWindowMs).toBe(2);
+      expect(config.socketWriteCoalesceMs).toBe(5);
+    });
+
+    it.each(['-1', '51', '1.5', 'soon'])('refuse %s, naming the variable', (value) => {
+      expect(() => loadConfig({ STORE_WRITE_WINDOW_MS: value })).toThrow(/STORE_WRITE_WINDOW_MS/);
+      expect(() => loadConfig({ SOCKET_WRITE_COALESCE_MS: value })).toThrow(/SOCKET_WRITE_COALESCE_MS/);
+    });
+  });
+
   describe('PORT', () => {
     it.each(['abc', '-1', '65536', '3002.5'])('refuses PORT=%s', (port) => {
       expect(configErrorOf({ PORT: port })).toMatch(/PORT/);

@@ -122,7 +122,8 @@ describe('deciding', () => {
     expect(decision).toEqual({
       ok: true,
       skipLines: [
-        'skipped: PostgreSQL suites (store suites on PostgreSQL, PostgresStore, PostgreSQL readiness, multi-node, ' +
+        'skipped: PostgreSQL suites (store suites on PostgreSQL, PostgresStore, PostgreSQL readiness, durability on PostgreSQL, ' +
+          'multi-node, ' +
           'integration and e2e on PostgreSQL) — nothing answers on 127.0.0.1:5432 (TEST_DATABASE_URL); ' +
           'start PostgreSQL and run npm run test:all',
         'skipped: Chromium suites (browser demo, API docs pages) — no executable at /usr/bin/chromium ' +

@@ -26,6 +26,11 @@ export function roomRoutes({ rooms, invites, messages }: Services, p: PayloadSch
     res.json(await rooms.get(actorOf(res), room_id));
   });
 
+  r.get('/rooms/:room_id/members', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    res.json(await rooms.members(actorOf(res), room_id, p.memberPageQuery.parse(req.query)));
+  });
+
   r.post('/rooms/:room_id/join', async (req, res) => {
     const { room_id } = p.roomIdParam.parse(req.params);
     res.json(await rooms.join(actorOf(res), room_id));

@@ -6,6 +6,7 @@ export function roomHandlers({ rooms, invites }: Services): EventHandlers {
     'room:create': (actor, p) => rooms.create(actor, p),
     'room:list': (actor, p) => rooms.list(actor, p),
     'room:get': (actor, p) => rooms.get(actor, p.room_id),
+    'room:members': (actor, p) => rooms.members(actor, p.room_id, p),
     'room:join': (actor, p) => rooms.join(actor, p.room_id),
     'room:leave': async (actor, p) => {
       await rooms.leave(actor, p.room_id);

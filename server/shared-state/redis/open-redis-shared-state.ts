@@ -2,15 +2,17 @@ import type { Config } from '../../config/env';
 import type { Logger } from '../../logger';
 import type { SharedState } from '../open-shared-state';
 import { closeClient, connectWithin, createRedisClient, redactUrl, type RedisClient } from './client';
+import { RedisAccessChanges } from './redis-access-changes';
 import { RedisPresence } from './redis-presence';
 import { RedisRateLimiter } from './redis-rate-limiter';
 import { RedisTypingTracker } from './redis-typing';
 import { streamsAdapter } from './streams-adapter';
 
 /**
- * Everything shared through Redis. Two connections: `commands` (presence, typing, rate limits,
+ * Everything shared through Redis. Three connections: `commands` (presence, typing, rate limits,
  * readiness) fails fast while Redis is unreachable; `publisher` (the Socket.IO adapter's appends,
- * plus the readers it duplicates) holds commands until Redis is back, so broadcasts survive an outage.
+ * plus the readers it duplicates, and access change notices) holds commands until Redis is back, so
+ * broadcasts and notices survive an outage; `subscriber` hears the other nodes' access changes.
  */
 export async function openRedisSharedState(
   config: Config & { redisUrl: string },
@@ -26,13 +28,28 @@ export async function openRedisSharedState(
     queueWhileOffline: true,
     logger,
   });
+  const subscriber = createRedisClient({
+    url,
+    name: 'chat-service-access',
+    queueWhileOffline: false,
+    logger,
+  });
   const presence = new RedisPresence({ client: commands, keyPrefix, ttlMs: config.presenceTtlMs, logger });
+  const accessChanges = new RedisAccessChanges({
+    publisher,
+    subscriber,
+    keyPrefix,
+    nodeId: presence.nodeId,
+    logger,
+  });
   const opened: RedisClient[] = [];
   try {
-    for (const client of [commands, publisher]) {
+    for (const client of [commands, publisher, subscriber]) {
       await connectWithin(client, url, connectTimeoutMs);
       opened.push(client);
     }
+    // Subscribed before this node serves anything: no change another node makes can be missed.
+    await accessChanges.start();
     // Registers this node; its timers start only once that succeeded, so nothing is left running.
     await presence.start();
   } catch (err) {
@@ -55,6 +72,7 @@ export async function openRedisSharedState(
     presence,
     typing,
     rateLimiter: new RedisRateLimiter(commands, config.rateBudgets, keyPrefix),
+    accessChanges,
     socketIoOptions: { adapter: adapter.adapter },
     readiness: {
       redis: async () => {
@@ -63,9 +81,9 @@ export async function openRedisSharedState(
     },
     close: async () => {
       typing.close();
-      await Promise.all([presence.close(), typing.drained()]);
+      await Promise.all([accessChanges.close(), presence.close(), typing.drained()]);
       await adapter.close();
-      await Promise.all([closeClient(commands), closeClient(publisher)]);
+      await Promise.all([closeClient(commands), closeClient(publisher), closeClient(subscriber)]);
     },
   };
 }

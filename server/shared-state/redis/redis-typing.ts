@@ -31,6 +31,7 @@ export class RedisTypingTracker implements TypingTracker {
   private readonly now: () => number;
   private readonly listeners: ((roomId: string, users: TypingUser[]) => void)[] = [];
   private readonly sweeper: Ticker;
+  readonly lifetimeMs: number;
 
   constructor(opts: RedisTypingOptions) {
     this.client = opts.client;
@@ -39,6 +40,8 @@ export class RedisTypingTracker implements TypingTracker {
     this.timeoutMs = opts.timeoutMs;
     this.now = opts.now ?? Date.now;
     const sweepEveryMs = Math.max(10, Math.min(1000, Math.floor(opts.timeoutMs / 4)));
+    // Deadlines are set by the clock of the node that set them: clocks kept within a second.
+    this.lifetimeMs = opts.timeoutMs + sweepEveryMs + 1000;
     this.sweeper = new Ticker('typing expiry sweep', sweepEveryMs, () => this.sweep(), opts.logger);
     this.sweeper.start();
   }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { inTransaction } from './pool';
 import { createSearchPathSchema } from './search-path';
+import { WRITE_BATCH_SQL } from './write-batch-sql';
 
 /**
  * Versioned, append-only: a released migration is never edited, a new one is added. The same
@@ -90,6 +91,16 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
       CREATE INDEX room_invites_by_user ON room_invites (user_id, invited_at, room_id);
       CREATE INDEX rooms_by_creation ON rooms (created_at, id);
     `,
+  },
+  {
+    version: 4,
+    name: 'group commit: a batch of writes in one call',
+    sql: WRITE_BATCH_SQL,
+  },
+  {
+    version: 5,
+    name: 'members paged by joining',
+    sql: `CREATE INDEX room_members_by_join ON room_members (room_id, joined_at, user_id);`,
   },
 ];
 

@@ -7,6 +7,9 @@ export interface Queryable {
 
 const defaultTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (v: string) => Date;
 
+/** A TIMESTAMPTZ in PostgreSQL's text form as the store returns it: ISO 8601 UTC with milliseconds. */
+export const parseTimestamptz = (value: string): string => defaultTimestamptz(value).toISOString();
+
 /**
  * Per-pool type parsers (never the process-wide `pg.types`): seqs and counts are BIGINT, which pg
  * returns as strings, and they stay far below 2^53, so they become numbers; TIMESTAMPTZ becomes the
@@ -14,7 +17,7 @@ const defaultTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ)
  */
 const textParsers = new Map<number, (value: string) => unknown>([
   [pg.types.builtins.INT8, Number],
-  [pg.types.builtins.TIMESTAMPTZ, (value) => defaultTimestamptz(value).toISOString()],
+  [pg.types.builtins.TIMESTAMPTZ, parseTimestamptz],
 ]);
 
 const getTypeParser: typeof pg.types.getTypeParser = (oid, format) =>

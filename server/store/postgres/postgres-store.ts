@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import type { HistoryPage, Invite, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import type {
+  HistoryPage,
+  Invite,
+  MemberRole,
+  Message,
+  Reaction,
+  Room,
+} from '../../../shared/schemas/objects';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type {
   AddReactionOutcome,
@@ -13,14 +20,24 @@ import type {
   ReadPosition,
   ReactionCaps,
   RemovedMember,
+  RoomAccess,
   StoredMember,
   StoredUser,
 } from '../types';
+import { GroupCommit, type GroupCommitStats } from './group-commit';
 import * as invites from './invites';
 import * as messages from './messages';
 import { migrate } from './migrations';
 import { createPool, inTransaction, type PoolOptions, type Queryable } from './pool';
 import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
+import { postgresBatchWriter, type WriteDone, type WriteOp } from './write-batch';
+
+/**
+ * The most writes one batch carries. Its rooms stay locked while it runs (about 0.1 ms per write
+ * in the database, measured), so a full batch holds them some 25 ms: under overload, batches stay
+ * large enough to amortise the round trip and small enough not to stall other nodes' sends.
+ */
+const MAX_BATCH = 256;
 
 /**
  * The networked store: PostgreSQL through a connection pool, for several nodes sharing one
@@ -31,11 +48,18 @@ import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
  */
 export class PostgresStore implements ChatStore {
   private closing: Promise<void> | undefined;
+  /** The hot writes (insertMessage, markRead), committed in batches: see group-commit.ts. */
+  private readonly writes: GroupCommit<WriteOp, WriteDone>;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: StoreOptions,
-  ) {}
+  ) {
+    this.writes = new GroupCommit(postgresBatchWriter(pool, options.reactionUsersShown), {
+      windowMs: options.writeWindowMs,
+      maxBatch: MAX_BATCH,
+    });
+  }
 
   /** Connects, and applies pending migrations before the first query; rejects when it cannot. */
   static async open(
@@ -57,8 +81,9 @@ export class PostgresStore implements ChatStore {
     await this.pool.query('SELECT 1');
   }
 
+  /** Writes what is queued and waits for it to commit; then closes the pool. */
   async close(): Promise<void> {
-    this.closing ??= this.pool.end();
+    this.closing ??= this.writes.close().then(() => this.pool.end());
     return this.closing;
   }
 
@@ -121,10 +146,12 @@ export class PostgresStore implements ChatStore {
     return found.rows.map(toRoom);
   }
 
-  async listMembers(roomId: string): Promise<StoredMember[]> {
+  async listMembers(roomId: string, page?: PageQuery): Promise<StoredMember[]> {
     const found = await this.pool.query<StoredMember>(
-      `${MEMBER_SELECT} WHERE m.room_id = $1 ORDER BY m.joined_at, m.user_id`,
-      [roomId],
+      `${MEMBER_SELECT} WHERE m.room_id = $1
+         AND ($2::timestamptz IS NULL OR (m.joined_at, m.user_id) > ($2::timestamptz, $3::text))
+       ORDER BY m.joined_at, m.user_id LIMIT $4`,
+      [roomId, page?.after?.at ?? null, page?.after?.id ?? null, page?.limit ?? null],
     );
     return found.rows;
   }
@@ -135,6 +162,17 @@ export class PostgresStore implements ChatStore {
       [roomId, userId],
     );
     return found.rows[0] ?? null;
+  }
+
+  async roomAccess(roomId: string, userId: string): Promise<RoomAccess | null> {
+    const found = await this.pool.query<{ is_private: boolean; role: MemberRole | null }>(
+      `SELECT r.is_private, m.role FROM rooms r
+       LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
+       WHERE r.id = $1`,
+      [roomId, userId],
+    );
+    const row = found.rows[0];
+    return row ? { is_private: row.is_private, role: row.role } : null;
   }
 
   async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
@@ -208,29 +246,20 @@ export class PostgresStore implements ChatStore {
   }
 
   async markRead(roomId: string, userId: string, seq: number): Promise<ReadPosition | null> {
-    // One statement: under concurrent reads its condition is rechecked against the latest
-    // position, so the position only ever moves forward.
-    const moved = await this.pool.query<{ last_read_seq: number; last_seq: number }>(
-      `UPDATE room_members m SET last_read_seq = LEAST($3::bigint, r.last_seq)
-       FROM rooms r
-       WHERE r.id = m.room_id AND m.room_id = $1 AND m.user_id = $2
-         AND LEAST($3::bigint, r.last_seq) > m.last_read_seq
-       RETURNING m.last_read_seq, r.last_seq`,
-      [roomId, userId, seq],
-    );
-    const row = moved.rows[0];
-    if (row) return { last_read_seq: row.last_read_seq, last_message_seq: row.last_seq, changed: true };
-    const current = await this.pool.query<{ last_read_seq: number; last_seq: number }>(
-      `SELECT m.last_read_seq, r.last_seq FROM room_members m JOIN rooms r ON r.id = m.room_id
-       WHERE m.room_id = $1 AND m.user_id = $2`,
-      [roomId, userId],
-    );
-    const now = current.rows[0];
-    return now ? { last_read_seq: now.last_read_seq, last_message_seq: now.last_seq, changed: false } : null;
+    const done = await this.writes.submit({ kind: 'read', roomId, userId, seq });
+    if (done.kind !== 'read') throw new Error('a read position answered as another write');
+    return done.position;
   }
 
-  insertMessage(message: NewMessage): Promise<InsertedMessage> {
-    return messages.insertMessage(this.pool, message, this.options.reactionUsersShown);
+  async insertMessage(message: NewMessage): Promise<InsertedMessage> {
+    const done = await this.writes.submit({ kind: 'insert', message });
+    if (done.kind !== 'insert') throw new Error('a message insert answered as another write');
+    return done.inserted;
+  }
+
+  /** How group commit has batched this store's writes so far (for tests and benchmarks). */
+  get groupCommitStats(): Readonly<GroupCommitStats> {
+    return this.writes.stats;
   }
 
   getMessage(messageId: string): Promise<Message | null> {

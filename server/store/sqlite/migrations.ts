@@ -84,6 +84,11 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
       CREATE INDEX rooms_by_creation ON rooms (created_at, id);
     `,
   },
+  {
+    version: 4,
+    name: 'members paged by joining',
+    sql: `CREATE INDEX room_members_by_join ON room_members (room_id, joined_at, user_id);`,
+  },
 ];
 
 /** Applies, in order and each in its own transaction, the migrations this file has not seen yet. */
