@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { commitBatch } from '../../server/store/sqlite/writer-batch';
+import { batchCommitter } from '../../server/store/sqlite/writer-batch';
 import { migrate } from '../../server/store/sqlite/migrations';
 import { openConnection } from '../../server/store/sqlite/sqlite-rows';
 import { SqliteStore } from '../../server/store/sqlite/sqlite-store';
@@ -117,7 +117,7 @@ describe('SQLite group commit', () => {
         { id: 3, method: 'insertMessage', args: [newMessage('m3', null)] },
         { id: 4, method: 'dropTables' as WriteRequest['method'], args: [] },
       ];
-      const results = commitBatch(db, writes, batch);
+      const results = batchCommitter(db, writes)(batch);
       expect(results.map((r) => [r.id, r.ok])).toEqual([
         [1, true],
         [2, false],
@@ -155,7 +155,10 @@ describe('SQLite group commit', () => {
         client_id: null,
         timestamp: new Date().toISOString(),
       });
-      const results = commitBatch(db, writes, [
+      const results = batchCommitter(
+        db,
+        writes,
+      )([
         { id: 1, method: 'insertMessage', args: [newMessage('a', 'small')] },
         { id: 2, method: 'insertMessage', args: [newMessage('b', 'x'.repeat(300_000))] },
         { id: 3, method: 'insertMessage', args: [newMessage('c', 'small too')] },

@@ -19,6 +19,11 @@ export interface RedisClientOptions {
    * readiness fail fast, so that a request never hangs on Redis and readiness turns 503 at once.
    */
   queueWhileOffline: boolean;
+  /**
+   * How long a command may wait for its answer (node-redis's default: 5000 ms); 0: as long as it
+   * takes. Each timed command costs a timer and an abort signal that fires after its answer came.
+   */
+  commandTimeoutMs?: number;
   logger: Logger;
 }
 
@@ -39,6 +44,7 @@ function newClient(opts: RedisClientOptions) {
     name: opts.name,
     disableOfflineQueue: !opts.queueWhileOffline,
     commandsQueueMaxLength: MAX_QUEUED_COMMANDS,
+    ...(opts.commandTimeoutMs === undefined ? {} : { commandOptions: { timeout: opts.commandTimeoutMs } }),
     socket: {
       connectTimeout: 5000,
       reconnectStrategy: (retries: number) =>

@@ -26,6 +26,9 @@ export async function openRedisSharedState(
     url,
     name: 'chat-service-socket.io',
     queueWhileOffline: true,
+    // Every broadcast is a command here: no per-command timer. A broadcast waits out an outage
+    // (queued), and the adapter's blocking reads must not be cut by a timeout of their own.
+    commandTimeoutMs: 0,
     logger,
   });
   const subscriber = createRedisClient({

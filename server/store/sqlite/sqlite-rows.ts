@@ -89,5 +89,6 @@ export function openConnection(file: string): Database.Database {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  db.pragma('wal_autocheckpoint = 10000');
   return db;
 }

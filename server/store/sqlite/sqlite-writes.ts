@@ -18,8 +18,9 @@ import { SqliteInvites } from './sqlite-invites';
 /**
  * Every write of the SQLite store, synchronous, on the one connection that writes. It runs in the
  * writer thread (./writer-worker.ts), which calls a batch of these inside one transaction, each in
- * its own savepoint: one failing write undoes only itself. Answers are plain data, so they cross
- * the thread boundary as they are.
+ * its own savepoint: one failing write undoes only itself. So none opens a transaction of its own:
+ * each is atomic through the savepoint its caller wraps it in. Answers are plain data, so they
+ * cross the thread boundary as they are.
  */
 export class SqliteWrites {
   private readonly stmt;
@@ -44,28 +45,24 @@ export class SqliteWrites {
   }
 
   createRoom(room: NewRoom, members: NewMember[]): void {
-    this.db.transaction(() => {
-      this.stmt.insertRoom.run({ ...room, is_private: room.is_private ? 1 : 0 });
-      for (const m of members) this.stmt.insertMember.run({ room_id: room.id, ...m });
-    })();
+    this.stmt.insertRoom.run({ ...room, is_private: room.is_private ? 1 : 0 });
+    for (const m of members) this.stmt.insertMember.run({ room_id: room.id, ...m });
   }
 
   addMembers(roomId: string, members: NewMember[]): StoredMember[] {
-    return this.db.transaction(() => this.insertMembers(roomId, members))();
+    return this.insertMembers(roomId, members);
   }
 
   removeMember(roomId: string, userId: string): RemovedMember {
-    return this.db.transaction((): RemovedMember => {
-      const current = this.stmt.memberRole.get(roomId, userId);
-      if (!current) return { removed: false, newOwnerId: null };
-      this.stmt.deleteMember.run(roomId, userId);
-      if (current.role !== 'owner' || (this.stmt.ownerCount.get(roomId)?.n ?? 0) > 0) {
-        return { removed: true, newOwnerId: null };
-      }
-      const heir = this.stmt.eldestMember.get(roomId);
-      if (heir) this.stmt.promote.run(roomId, heir.user_id);
-      return { removed: true, newOwnerId: heir?.user_id ?? null };
-    })();
+    const current = this.stmt.memberRole.get(roomId, userId);
+    if (!current) return { removed: false, newOwnerId: null };
+    this.stmt.deleteMember.run(roomId, userId);
+    if (current.role !== 'owner' || (this.stmt.ownerCount.get(roomId)?.n ?? 0) > 0) {
+      return { removed: true, newOwnerId: null };
+    }
+    const heir = this.stmt.eldestMember.get(roomId);
+    if (heir) this.stmt.promote.run(roomId, heir.user_id);
+    return { removed: true, newOwnerId: heir?.user_id ?? null };
   }
 
   markRead(roomId: string, userId: string, seq: number): ReadPosition | null {
@@ -84,9 +81,9 @@ export class SqliteWrites {
   }
 
   acceptInvite(roomId: string, member: NewMember): StoredMember | null {
-    return this.db.transaction(() =>
-      this.invites.take(roomId, member.user_id) ? (this.insertMembers(roomId, [member])[0] ?? null) : null,
-    )();
+    return this.invites.take(roomId, member.user_id)
+      ? (this.insertMembers(roomId, [member])[0] ?? null)
+      : null;
   }
 
   declineInvite(roomId: string, userId: string): boolean {
@@ -94,33 +91,31 @@ export class SqliteWrites {
   }
 
   insertMessage(message: NewMessage): InsertedMessage {
-    return this.db.transaction((): InsertedMessage => {
-      if (message.client_id !== null) {
-        const earlier = this.stmt.byClientId.get(message.room_id, message.user_id, message.client_id);
-        if (earlier) return { message: hydrate(earlier, this.reactionsFor), created: false, parent: null };
-      }
-      const next = this.stmt.nextSeq.get(message.room_id);
-      if (!next) throw new Error(`room ${message.room_id} does not exist`);
-      this.stmt.insertMessage.run({ ...message, seq: next.last_seq });
-      const parent = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
-      this.stmt.markReadTo.run(next.last_seq, message.room_id, message.user_id);
-      return {
-        // Every column is known here: reading the row back would only repeat them.
-        message: toMessage(
-          {
-            ...message,
-            seq: next.last_seq,
-            reply_count: 0,
-            created_at: message.timestamp,
-            edited_at: null,
-            deleted: 0,
-          },
-          [],
-        ),
-        created: true,
-        parent: parent ? hydrate(parent, this.reactionsFor) : null,
-      };
-    })();
+    if (message.client_id !== null) {
+      const earlier = this.stmt.byClientId.get(message.room_id, message.user_id, message.client_id);
+      if (earlier) return { message: hydrate(earlier, this.reactionsFor), created: false, parent: null };
+    }
+    const next = this.stmt.nextSeq.get(message.room_id);
+    if (!next) throw new Error(`room ${message.room_id} does not exist`);
+    this.stmt.insertMessage.run({ ...message, seq: next.last_seq });
+    const parent = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
+    this.stmt.markReadTo.run(next.last_seq, message.room_id, message.user_id);
+    return {
+      // Every column is known here: reading the row back would only repeat them.
+      message: toMessage(
+        {
+          ...message,
+          seq: next.last_seq,
+          reply_count: 0,
+          created_at: message.timestamp,
+          edited_at: null,
+          deleted: 0,
+        },
+        [],
+      ),
+      created: true,
+      parent: parent ? hydrate(parent, this.reactionsFor) : null,
+    };
   }
 
   editMessage(messageId: string, content: string, editedAt: string): Message | null {
@@ -129,11 +124,9 @@ export class SqliteWrites {
   }
 
   deleteMessage(messageId: string): Message | null {
-    return this.db.transaction(() => {
-      const row = this.stmt.deleteMessage.get(messageId);
-      if (row) this.stmt.deleteReactionsOf.run(messageId);
-      return row ? toMessage(row, []) : null;
-    })();
+    const row = this.stmt.deleteMessage.get(messageId);
+    if (row) this.stmt.deleteReactionsOf.run(messageId);
+    return row ? toMessage(row, []) : null;
   }
 
   addReaction(

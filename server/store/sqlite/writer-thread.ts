@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import type { SqliteWrites, WriteMethod } from './sqlite-writes';
 import {
+  decodeFromWriter,
+  encodeMessage,
   type FromWriter,
   reviveError,
   type ToWriter,
@@ -44,8 +46,14 @@ export class WriterThread implements Writer {
   private broken: Error | null = null;
   private closed: Promise<void> | null = null;
   private committed = { batches: 0, writes: 0 };
-  /** Writes asked for in this turn, posted together: one message (and one wake-up) per turn. */
+  /**
+   * Writes not yet posted. They go together, in one message: at the end of the turn when the
+   * thread is idle, or else as soon as it answers the batch it is committing (it could not start
+   * on them sooner), so a busy store costs one message and one wake-up per batch, not per write.
+   */
   private outbox: WriteRequest[] = [];
+  /** Writes posted and not yet answered. */
+  private posted = 0;
   private readonly started: Promise<void>;
   private markStarted: (outcome: Error | null) => void = () => undefined;
   private everReady = false;
@@ -65,7 +73,8 @@ export class WriterThread implements Writer {
   private spawn(): Worker {
     const worker = startWorker(this.data);
     worker.unref();
-    worker.on('message', (message: FromWriter) => {
+    worker.on('message', (text: string) => {
+      const message: FromWriter = decodeFromWriter(text);
       if (message.kind === 'results') this.settle(message.results);
       else if (message.kind === 'ready') {
         this.everReady = true;
@@ -91,6 +100,7 @@ export class WriterThread implements Writer {
     this.pending.clear();
     // Not yet posted, but already answered as failed: the next thread must not store them.
     this.outbox = [];
+    this.posted = 0;
     const now = Date.now();
     this.restarts = this.restarts.filter((at) => now - at < 60_000);
     if (this.closed || !this.everReady || this.restarts.length >= 3) {
@@ -125,7 +135,7 @@ export class WriterThread implements Writer {
     return new Promise<Answer<K>>((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (this.outbox.length === 0) setImmediate(() => this.postOutbox());
+      if (this.outbox.length === 0 && this.posted === 0) setImmediate(() => this.postOutbox());
       this.outbox.push({ id, method, args });
     });
   }
@@ -148,16 +158,19 @@ export class WriterThread implements Writer {
     if (this.outbox.length === 0) return;
     const requests = this.outbox;
     this.outbox = [];
+    this.posted += requests.length;
     this.post({ kind: 'writes', requests });
   }
 
   private post(message: ToWriter): void {
-    this.worker.postMessage(message);
+    this.worker.postMessage(encodeMessage(message));
   }
 
   private settle(results: readonly WriteResult[]): void {
     this.committed.batches += 1;
     this.committed.writes += results.length;
+    this.posted = Math.max(0, this.posted - results.length);
+    if (this.posted === 0) this.postOutbox();
     for (const result of results) {
       const waiting = this.pending.get(result.id);
       if (!waiting) continue;

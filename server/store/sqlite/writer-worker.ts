@@ -1,8 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openConnection } from './sqlite-rows';
 import { SqliteWrites } from './sqlite-writes';
-import { commitBatch } from './writer-batch';
-import type { FromWriter, ToWriter, WriteRequest, WriterData } from './writer-protocol';
+import { batchCommitter } from './writer-batch';
+import {
+  decodeToWriter,
+  encodeMessage,
+  type FromWriter,
+  type WriteRequest,
+  type WriterData,
+} from './writer-protocol';
 
 /**
  * The SQLite writer thread: owns the one connection that writes, so the fsync of each commit
@@ -13,14 +19,14 @@ const port = parentPort;
 if (!port) throw new Error('writer-worker runs as a worker thread');
 const { file, options } = workerData as WriterData;
 const db = openConnection(file);
-const writes = new SqliteWrites(db, options);
+const commitBatch = batchCommitter(db, new SqliteWrites(db, options));
 
 let queue: WriteRequest[] = [];
 let scheduled = false;
 let closing = false;
 
 function send(message: FromWriter): void {
-  port?.postMessage(message);
+  port?.postMessage(encodeMessage(message));
 }
 
 function flush(): void {
@@ -28,7 +34,7 @@ function flush(): void {
   if (queue.length > 0) {
     const batch = queue;
     queue = [];
-    send({ kind: 'results', results: commitBatch(db, writes, batch) });
+    send({ kind: 'results', results: commitBatch(batch) });
   }
   if (closing) {
     db.close();
@@ -45,7 +51,8 @@ function schedule(): void {
   else setImmediate(flush);
 }
 
-port.on('message', (message: ToWriter) => {
+port.on('message', (text: string) => {
+  const message = decodeToWriter(text);
   if (message.kind === 'close') closing = true;
   else for (const request of message.requests) queue.push(request);
   schedule();
