@@ -189,16 +189,22 @@ export async function addReaction(
 }
 
 export async function removeReaction(
-  db: Queryable,
+  pool: pg.Pool,
   messageId: string,
   userId: string,
   emoji: string,
 ): Promise<boolean> {
-  const removed = await db.query(
-    'DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3',
-    [messageId, userId, emoji],
-  );
-  return removed.rowCount === 1;
+  return inTransaction(pool, async (tx) => {
+    // Takes turns with adds on the message's row lock: an add that met this row as a conflict
+    // would otherwise find it gone when it looks for why nothing was inserted, and explain a
+    // refusal by a cap that was never reached.
+    await tx.query('SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE', [messageId]);
+    const removed = await tx.query(
+      'DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3',
+      [messageId, userId, emoji],
+    );
+    return removed.rowCount === 1;
+  });
 }
 
 export async function reactionsFor(
