@@ -93,8 +93,14 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   // Broadcasts reach Socket.IO and the plain WebSockets; with an adapter, those of other nodes too.
   const plainWsHub = new PlainWsHub();
   const relay = shared.socketIoOptions.adapter
-    ? new PlainWsRelay(nsp, (op) => plainWsHub.apply(op), logger)
+    ? new PlainWsRelay(
+        nsp,
+        (op) => plainWsHub.apply(op),
+        logger,
+        () => plainWsHub.size > 0,
+      )
     : undefined;
+  if (relay) metrics.plainWsRelay(() => relay.state);
   // Join and presence bursts go out as one batch per room and window (see docs/protocol.md).
   const announcements = new CoalescingNotifier(
     new FanOutNotifier(new SocketNotifier(nsp), plainWsHub, relay),
@@ -138,6 +144,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     logger,
     metrics,
     ownedElsewhere: (url) => url.startsWith(`${io.path()}/`),
+    ...(relay ? { listening: relay } : {}),
   });
   if (config.adminUi.enabled) await attachAdminUi(io, config.adminUi, rateLimiter, addressOf);
   configureHttpApp(app, {
@@ -185,6 +192,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // the close handshake) is cut, so shutdown cannot hang on a peer.
         announcements.close();
         plainWs.close();
+        relay?.close();
         const ioClosed = new Promise<void>((resolve) => {
           void io.close(() => resolve());
         });

@@ -72,6 +72,29 @@ export class Metrics implements DomainMetrics {
     });
   }
 
+  /** Registers how to read the plain-WebSocket relay between nodes (read at each scrape). */
+  plainWsRelay(read: () => { on: boolean; relayed: number }): void {
+    new Gauge({
+      name: 'chat_plain_ws_relay_on',
+      help:
+        '1 while this instance relays its broadcasts to plain WebSockets on other instances (some ' +
+        'instance holds one, or it started in the last seconds), else 0.',
+      registers: [this.registry],
+      collect() {
+        this.set(read().on ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'chat_plain_ws_relayed_total',
+      help: 'Broadcasts this instance relayed to the plain WebSockets of other instances.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read().relayed);
+      },
+    });
+  }
+
   /** Registers how to count a transport's live connections (read at each scrape). */
   countConnections(transport: Transport, count: () => number): void {
     this.connectionCounts.set(transport, count);

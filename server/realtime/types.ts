@@ -6,6 +6,10 @@ import type { Actor } from '../domain/actor';
 export interface ServerSideEvents {
   /** A plain-WebSocket hub operation relayed to the other nodes (server/realtime/plain-ws/relay.ts). */
   'plain-ws:hub': (op: unknown) => void;
+  /** Whether a node holds plain WebSockets, answered by every node that noted it (relay.ts). */
+  'plain-ws:listeners': (note: unknown, reply: (noted: boolean) => void) => void;
+  /** A node that has just started asks which nodes hold plain WebSockets (relay.ts). */
+  'plain-ws:census': () => void;
 }
 
 export interface SocketData {

@@ -499,4 +499,56 @@ needs('redis').describe('plain WebSocket on two nodes sharing Redis and storage'
     expect((await bob.next('user_left')).data).toMatchObject({ room_id: roomId, user_id: bobId });
     expect((await bob.closed).code).toBe(4403);
   });
+
+  it('relays broadcasts to the other node only while that node holds a plain WebSocket', async () => {
+    nodeA = await startServer({ env: { REDIS_URL: TEST_REDIS_URL } });
+    nodeB = await startServer({ env: { REDIS_URL: TEST_REDIS_URL }, storage: nodeA.storage });
+    const run = Math.random().toString(36).slice(2, 10);
+    const [aliceId, bobId] = [`alice-${run}`, `bob-${run}`];
+    const alice = await nodeA.connect(await nodeA.token(aliceId, 'Alice'));
+    const bobToken = await nodeB.token(bobId, 'Bob');
+    const bobSocket = await nodeB.connect(bobToken);
+    const roomId = okData(await alice.emitWithAck('room:create', { name: 'relay' })).id;
+    okData(await bobSocket.emitWithAck('room:join', { room_id: roomId }));
+
+    // A node relays everything for a few seconds after it starts, until the others have answered.
+    await eventually(async () => (await relayState(nodeA)).on === 0, 10_000);
+    const before = (await relayState(nodeA)).relayed;
+    const heard = waitFor(bobSocket, 'message:new', (m) => m.content === 'nobody plain');
+    okData(await alice.emitWithAck('message:send', { room_id: roomId, content: 'nobody plain' }));
+    await heard;
+    expect((await relayState(nodeA)).relayed).toBe(before);
+
+    // The upgrade on node B completes only once node A relays to it: no wait needed here.
+    const bob = await connectTo(roomId, bobToken, nodeB.url);
+    expect((await relayState(nodeA)).on).toBe(1);
+    const sent = okData(await alice.emitWithAck('message:send', { room_id: roomId, content: 'to plain' }));
+    expect(await bob.next('message')).toEqual({ type: 'message', data: sent });
+    expect((await relayState(nodeA)).relayed).toBeGreaterThan(before);
+
+    // Node B holds no plain WebSocket any more: node A stops relaying.
+    bob.ws.close();
+    await bob.closed;
+    await eventually(async () => (await relayState(nodeA)).on === 0, 5000);
+  });
 });
+
+/** The relay series of a node's /metrics. */
+async function relayState(node: TestServer): Promise<{ on: number; relayed: number }> {
+  const text = await (await fetch(`${node.url}/metrics`)).text();
+  const read = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+    if (!line) throw new Error(`${name} missing from /metrics`);
+    return Number(line.slice(name.length + 1));
+  };
+  return { on: read('chat_plain_ws_relay_on'), relayed: read('chat_plain_ws_relayed_total') };
+}
+
+/** Resolves once `check` holds, asking every 50 ms; rejects after `timeoutMs`. */
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still not true after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -8,6 +8,15 @@ import { needs } from '../helpers/services';
 import { openPostgresStore } from './store-factories';
 import { owner, room } from './store-fixtures';
 
+/** Resolves once `check` answers true, polling every 50 ms; rejects after `timeoutMs`. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /**
  * Several deployments in one database, each in its own schema, as the docs show it:
  * DATABASE_URL=postgres://…?options=-c%20search_path%3Dchat_a. The schema need not exist yet.
@@ -98,6 +107,37 @@ needs('postgres').describe('PostgresStore on a search_path whose schema does not
     await open(urlWith(`"${schema}"`));
     expect(await tablesIn(schema)).toContain('rooms');
     expect(await tablesIn(schema.toLowerCase())).toEqual([]);
+  });
+
+  it('migrates without the request timeouts: a migration may wait or run longer than a request', async () => {
+    const schema = freshName();
+    // Requests on this URL are cut off after 200 ms, by the client and by the server.
+    const url = new URL(urlWith(schema));
+    url.searchParams.set('options', `-c search_path=${schema} -c statement_timeout=200`);
+    url.searchParams.set('query_timeout', '200');
+    // Another node holds the migrations' lock of this schema, as while it migrates.
+    const holder = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await holder.connect();
+    try {
+      const key = [`chat-service migrations`, schema];
+      await holder.query(`SELECT pg_advisory_lock(hashtext($1), hashtext($2))`, key);
+      const opening = open(url.toString());
+      // Held until the opening node has waited well past both timeouts.
+      await waitFor(async () => {
+        const waiting = await query<{ ms: number }>(
+          `SELECT extract(epoch FROM now() - query_start) * 1000 AS ms FROM pg_stat_activity
+           WHERE application_name = 'chat-service migrations' AND $1 = ANY(pg_blocking_pids(pid))`,
+          [(await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid],
+        );
+        return (waiting[0]?.ms ?? 0) > 600;
+      });
+      await holder.query(`SELECT pg_advisory_unlock(hashtext($1), hashtext($2))`, key);
+      const store = await opening;
+      await store.createRoom(room('r1'), [owner('alice')]);
+      expect(await tablesIn(schema)).toContain('messages');
+    } finally {
+      await holder.end();
+    }
   });
 
   it('creates it once when several nodes start on it at the same moment', async () => {

@@ -12,7 +12,7 @@ export class FanOutNotifier implements Notifier {
   constructor(
     private readonly sockets: Notifier,
     private readonly hub: PlainWsHub,
-    /** Absent on a single node: there is nobody to relay to. */
+    /** Absent on a single node: there is nobody to relay to. It relays only while others listen. */
     private readonly relay?: PlainWsRelay,
   ) {}
 
@@ -54,8 +54,8 @@ export class FanOutNotifier implements Notifier {
     exceptUserIds: readonly string[],
   ): void {
     if (roomIds.length === 0 || !isPlainWsBroadcast(event)) return;
-    // Nobody to encode for: the common case of a node without plain WebSocket clients.
-    if (!this.relay && this.hub.size === 0) return;
+    // Nobody to encode for: the common case of nodes without plain WebSocket clients.
+    if (this.hub.size === 0 && !this.relay?.on) return;
     const frame = JSON.stringify({ type: PLAIN_WS_BROADCASTS[event], data: payload });
     this.apply({ kind: 'deliver', room_ids: [...roomIds], except_user_ids: [...exceptUserIds], frame });
   }

@@ -50,6 +50,16 @@ export interface PlainWsDeps {
   metrics: PlainWsMetrics;
   /** True for an upgrade URL another server answers (Socket.IO's path); every other one is refused. */
   ownedElsewhere: (url: string) => boolean;
+  /** With several nodes: tells the others when this node starts and stops holding plain WebSockets. */
+  listening?: PlainWsListening;
+}
+
+/** What the relay to other nodes needs to hear from this endpoint (relay.ts). */
+export interface PlainWsListening {
+  /** Resolves once the other nodes relay their broadcasts here. */
+  ready(): Promise<void>;
+  /** A connection closed (the hub may be empty now). */
+  closed(): void;
 }
 
 export interface AttachedPlainWs {
@@ -124,6 +134,7 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
     ws.once('close', (code) => {
       cancelExpiry();
       hub.remove(connection);
+      deps.listening?.closed();
       logger.info('plain websocket disconnected', { user_id: actor.id, room_id: roomId, code });
       track(
         online.then(() => services.presence.disconnected(actor)),
@@ -196,6 +207,8 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
       const { actor, release } = await admit(req, target);
       // The slot is held as long as the TCP connection lives, whether or not the upgrade completes.
       socket.once('close', release);
+      // The upgrade completes only once broadcasts made on other nodes are relayed to this one.
+      await deps.listening?.ready();
       const { roomId } = target;
       if (closing || roomId === null || socket.destroyed) {
         release();

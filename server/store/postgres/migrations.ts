@@ -1,5 +1,5 @@
-import type pg from 'pg';
-import { inTransaction } from './pool';
+import pg from 'pg';
+import type { Queryable } from './pool';
 import { createSearchPathSchema } from './search-path';
 import { WRITE_BATCH_SQL } from './write-batch-sql';
 
@@ -111,28 +111,70 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
  * then find every version recorded. Other schemas in the same database migrate independently. A
  * schema the search_path names but that does not exist yet is created first, under the same lock.
  */
-export async function migrate(pool: pg.Pool): Promise<void> {
-  await inTransaction(pool, async (tx) => {
-    // The same key as the lock below once the schema exists (re-entrant within a transaction).
-    await createSearchPathSchema(tx, async (schema) => {
-      await tx.query(`SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext($1))`, [
-        schema,
-      ]);
-    });
-    await tx.query(
-      `SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext(current_schema()))`,
-    );
-    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
-      version    INTEGER PRIMARY KEY,
-      name       TEXT NOT NULL,
-      applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-    )`);
-    const applied = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
-    const done = new Set(applied.rows.map((r) => r.version));
-    for (const m of postgresMigrations) {
-      if (done.has(m.version)) continue;
-      await tx.query(m.sql);
-      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-    }
+/**
+ * The connection string for the migrations' own connection: without `query_timeout` and
+ * `statement_timeout` parameters, which bound requests, not schema changes.
+ */
+export function migrationUrl(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.delete('query_timeout');
+  parsed.searchParams.delete('statement_timeout');
+  return parsed.toString();
+}
+
+/**
+ * Applies the pending migrations on a connection of their own. Not on the pool: its 10 s bound on
+ * every statement (pool.ts) is right for requests and wrong for a migration that rewrites a large
+ * table or waits for a lock held by a long request; a migration cut off at 10 s would roll back and
+ * fail every start-up from then on. The server-side timeouts are lifted for the transaction too, in
+ * case the role or database sets them.
+ */
+export async function migrate(url: string): Promise<void> {
+  const client = new pg.Client({
+    connectionString: migrationUrl(url),
+    application_name: 'chat-service migrations',
+    connectionTimeoutMillis: 5000,
   });
+  // A connection that dies while the migrations run: the query in flight rejects; without a
+  // listener the 'error' event would crash the process instead.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    try {
+      await applyPending(client);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function applyPending(tx: Queryable): Promise<void> {
+  await tx.query(`SET LOCAL statement_timeout = 0`);
+  await tx.query(`SET LOCAL lock_timeout = 0`);
+  // The same key as the lock below once the schema exists (re-entrant within a transaction).
+  await createSearchPathSchema(tx, async (schema) => {
+    await tx.query(`SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext($1))`, [
+      schema,
+    ]);
+  });
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtext('chat-service migrations'), hashtext(current_schema()))`,
+  );
+  await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  )`);
+  const applied = await tx.query<{ version: number }>('SELECT version FROM schema_migrations');
+  const done = new Set(applied.rows.map((r) => r.version));
+  for (const m of postgresMigrations) {
+    if (done.has(m.version)) continue;
+    await tx.query(m.sql);
+    await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+  }
 }

@@ -67,14 +67,8 @@ export class PostgresStore implements ChatStore {
     poolOptions: PoolOptions,
     options: StoreOptions = DEFAULT_STORE_OPTIONS,
   ): Promise<PostgresStore> {
-    const pool = createPool(url, poolOptions);
-    try {
-      await migrate(pool);
-    } catch (err) {
-      await pool.end();
-      throw err;
-    }
-    return new PostgresStore(pool, options);
+    await migrate(url);
+    return new PostgresStore(createPool(url, poolOptions), options);
   }
 
   async ping(): Promise<void> {
