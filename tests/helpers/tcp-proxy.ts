@@ -5,6 +5,8 @@ import net from 'node:net';
  * break: `cut()` resets every open connection and refuses new ones, as a database restart or a
  * failed network does; `stall()` holds every byte in both directions, as a network partition does
  * (no reset, no answer); `restore()` delivers what was held and lets connections through again.
+ * `deafen()` drops every answer on the connections open now while their requests still arrive, as
+ * a link that fails right after a request went out: the server acts, the client never hears.
  */
 export interface TcpProxy {
   host: string;
@@ -12,6 +14,7 @@ export interface TcpProxy {
   cut(): void;
   stall(): void;
   restore(): void;
+  deafen(): void;
   /** Ends every connection and stops listening. */
   close(): Promise<void>;
 }
@@ -23,6 +26,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<net.Socket>();
   /** Bytes held while stalled, in arrival order, with where they were going. */
   let held: { to: net.Socket; chunk: Buffer }[] = [];
+  /** Client sockets that no longer get their server's bytes. */
+  const deaf = new WeakSet<net.Socket>();
+  const clients = new Set<net.Socket>();
 
   const track = (socket: net.Socket): void => {
     sockets.add(socket);
@@ -32,6 +38,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   };
   const forward = (from: net.Socket, to: net.Socket): void => {
     from.on('data', (chunk: Buffer) => {
+      if (deaf.has(to)) return;
       if (mode === 'stalled') held.push({ to, chunk });
       else to.write(chunk);
     });
@@ -46,6 +53,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     }
     const upstream = net.connect(target.port, target.host);
     track(upstream);
+    clients.add(client);
+    client.once('close', () => clients.delete(client));
     forward(client, upstream);
     forward(upstream, client);
   });
@@ -71,6 +80,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       mode = 'open';
       for (const { to, chunk } of held) if (!to.destroyed) to.write(chunk);
       held = [];
+    },
+    deafen: () => {
+      for (const client of clients) deaf.add(client);
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();

@@ -1,5 +1,5 @@
 import type { HistoryPage, Message } from '../../shared/schemas/objects';
-import { errorOf, okData } from '../helpers/events';
+import { errorOf, okData, waitFor } from '../helpers/events';
 import { createTestSchema, testDatabaseAddress } from '../helpers/postgres';
 import { needs } from '../helpers/services';
 import { startServer, type ClientSocket, type TestServer } from '../helpers/server';
@@ -104,6 +104,25 @@ needs('postgres').describe('PostgreSQL outage, through a TCP proxy', () => {
     expect(stored[0]).toEqual(before);
     expect(stored.at(-1)).toEqual(after);
     expect(stored.length).toBeLessThanOrEqual(3);
+  });
+  it('acknowledges and broadcasts a send whose answer the link lost after PostgreSQL committed it', async () => {
+    const bob = await server.connect(await server.token('bob', 'Bob'));
+    okData(await bob.emitWithAck('room:join', { room_id: roomId }));
+    const before = okData(await send('before'));
+
+    // The next statement reaches PostgreSQL, which commits it; its answer never comes back.
+    proxy.deafen();
+    const heard = waitFor(bob, 'message:new', (m) => m.client_id === 'lost answer');
+    const sent = okData(await send('lost answer'));
+    expect(await heard).toEqual(sent);
+    expect(sent.seq).toBe(before.seq + 1);
+    // The broken link's connections end, as they would; the next ones work.
+    proxy.cut();
+    proxy.restore();
+    expect(await readiness()).toMatchObject({ status: 200, body: { checks: { storage: 'up' } } });
+    // Stored once: a retry of the same client_id answers the same message.
+    expect(okData(await send('lost answer'))).toEqual(sent);
+    expect(await history()).toEqual([before, sent]);
   });
 });
 

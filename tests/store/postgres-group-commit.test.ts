@@ -78,7 +78,7 @@ describe('GroupCommit', () => {
     expect(writer.batches.map((b) => b.ops)).toEqual([[3, 1, 2]]);
     writer.commit(0);
     expect(await Promise.all(results)).toEqual([6, 2, 4]);
-    expect(commits.stats).toEqual({ batches: 1, writes: 3, fallbacks: 0 });
+    expect(commits.stats).toEqual({ batches: 1, writes: 3, fallbacks: 0, settled: 0 });
   });
 
   it('keeps one batch in flight; what arrives meanwhile goes as the next batch right after', async () => {
@@ -172,6 +172,78 @@ describe('GroupCommit', () => {
     await nextTurn();
     writer.commit(1);
     expect(await next).toBe(6);
+  });
+
+  describe('with a writer that can settle a batch whose answer was lost', () => {
+    /** Settles by the script: the outcomes (it committed), 'rolled_back', or an error (cannot tell). */
+    class SettlingWriter extends ScriptedWriter {
+      readonly asked: number[][] = [];
+      verdict: Outcome<number>[] | 'rolled_back' | Error = 'rolled_back';
+
+      async settle(ops: readonly number[]): Promise<Outcome<number>[] | 'rolled_back'> {
+        this.asked.push([...ops]);
+        if (this.verdict instanceof Error) throw this.verdict;
+        return this.verdict;
+      }
+    }
+    let settling: SettlingWriter;
+
+    beforeEach(() => {
+      settling = new SettlingWriter();
+    });
+
+    it('answers the callers of a batch that turns out to have committed, without writing again', async () => {
+      const commits = new GroupCommit(settling, { windowMs: 0, maxBatch: 100 });
+      const results = [1, 2].map((op) => commits.submit(op));
+      await nextTurn();
+      settling.verdict = [
+        { ok: true, value: 20 },
+        { ok: true, value: 40 },
+      ];
+      settling.fail(0, new Error('connection lost'));
+      expect(await Promise.all(results)).toEqual([20, 40]);
+      expect(settling.asked).toEqual([[1, 2]]);
+      expect(settling.alone).toEqual([]);
+      expect(commits.stats).toMatchObject({ settled: 1, fallbacks: 0 });
+    });
+
+    it('writes one at a time the writes of a batch that turns out to have rolled back', async () => {
+      const commits = new GroupCommit(settling, { windowMs: 0, maxBatch: 100 });
+      const results = [1, 2].map((op) => commits.submit(op));
+      await nextTurn();
+      settling.fail(0, new Error('connection lost'));
+      expect(await Promise.all(results)).toEqual([2, 4]);
+      expect(settling.alone).toEqual([1, 2]);
+      expect(commits.stats).toMatchObject({ settled: 1, fallbacks: 1 });
+    });
+
+    it('fails the callers with the batch’s error when it cannot be told, and goes on', async () => {
+      const commits = new GroupCommit(settling, { windowMs: 0, maxBatch: 100 });
+      const failing = Promise.allSettled([1, 2].map((op) => commits.submit(op)));
+      await nextTurn();
+      settling.verdict = new Error('the database did not answer in time');
+      const lost = new Error('connection lost');
+      settling.fail(0, lost);
+      expect(await failing).toEqual([
+        { status: 'rejected', reason: lost },
+        { status: 'rejected', reason: lost },
+      ]);
+      expect(settling.alone).toEqual([]);
+
+      const next = commits.submit(3);
+      await nextTurn();
+      settling.commit(1);
+      expect(await next).toBe(6);
+    });
+
+    it('does not ask about a batch that certainly rolled back', async () => {
+      const commits = new GroupCommit(settling, { windowMs: 0, maxBatch: 100 });
+      const results = [1].map((op) => commits.submit(op));
+      await nextTurn();
+      settling.fail(0, new RetryableError('rolled back'));
+      expect(await Promise.all(results)).toEqual([2]);
+      expect(settling.asked).toEqual([]);
+    });
   });
 
   it('fails the callers of a batch that answers the wrong number of results, and goes on', async () => {

@@ -15,6 +15,12 @@ export interface BatchWriter<Op, Result> {
    * failed (each write would fail again, or the batch may have committed unseen).
    */
   retryAlone(err: unknown): boolean;
+  /**
+   * After a batch failed without proof that it rolled back (`retryAlone` said no): finds out
+   * whether it committed. Answers its outcomes when it did, 'rolled_back' when it certainly did not
+   * (its writes are then retried one at a time), and rejects when it cannot tell.
+   */
+  settle?(ops: readonly Op[], startedAt: number): Promise<Outcome<Result>[] | 'rolled_back'>;
 }
 
 export interface GroupCommitOptions {
@@ -31,6 +37,8 @@ export interface GroupCommitStats {
   writes: number;
   /** Batches that rolled back and were retried one write at a time. */
   fallbacks: number;
+  /** Batches whose failure left it unknown whether they committed, until `settle` found out. */
+  settled: number;
 }
 
 interface Waiting<Op, Result> {
@@ -54,7 +62,7 @@ export class GroupCommit<Op, Result> {
   private window: { cancel(): void } | undefined;
   private inFlight: Promise<void> | undefined;
   private closed = false;
-  private readonly counts: GroupCommitStats = { batches: 0, writes: 0, fallbacks: 0 };
+  private readonly counts: GroupCommitStats = { batches: 0, writes: 0, fallbacks: 0, settled: 0 };
 
   constructor(
     private readonly writer: BatchWriter<Op, Result>,
@@ -120,11 +128,17 @@ export class GroupCommit<Op, Result> {
     this.counts.batches += 1;
     this.counts.writes += batch.length;
     let outcomes: Outcome<Result>[];
+    const startedAt = Date.now();
     try {
       outcomes = await this.writer.writeBatch(batch.map((w) => w.op));
     } catch (err) {
-      if (!this.writer.retryAlone(err)) {
+      const settled = this.writer.retryAlone(err) ? 'rolled_back' : await this.settle(batch, startedAt);
+      if (settled === undefined) {
         for (const w of batch) w.reject(err);
+        return;
+      }
+      if (settled !== 'rolled_back') {
+        this.deliver(batch, settled);
         return;
       }
       this.counts.fallbacks += 1;
@@ -138,6 +152,28 @@ export class GroupCommit<Op, Result> {
       }
       return;
     }
+    this.deliver(batch, outcomes);
+  }
+
+  /** What became of a batch whose failure hid the answer; undefined when that cannot be told. */
+  private async settle(
+    batch: Waiting<Op, Result>[],
+    startedAt: number,
+  ): Promise<Outcome<Result>[] | 'rolled_back' | undefined> {
+    if (!this.writer.settle) return undefined;
+    try {
+      const settled = await this.writer.settle(
+        batch.map((w) => w.op),
+        startedAt,
+      );
+      this.counts.settled += 1;
+      return settled;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private deliver(batch: Waiting<Op, Result>[], outcomes: Outcome<Result>[]): void {
     batch.forEach((w, i) => {
       const outcome = outcomes[i];
       if (!outcome) w.reject(new Error(`the batch answered ${outcomes.length} of ${batch.length} writes`));

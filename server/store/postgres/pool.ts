@@ -39,7 +39,16 @@ class TimedClient extends pg.Client {
   }
 }
 
+/** How long the pool waits for any one statement: `?query_timeout=<ms>` in the URL, or 10 s. */
+export function requestTimeoutMs(url: string): number {
+  const given = Number(new URL(url).searchParams.get('query_timeout'));
+  return Number.isInteger(given) && given > 0 ? given : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
 export function createPool(url: string, options: PoolOptions): pg.Pool {
+  const timeoutMs = requestTimeoutMs(url);
   const pool = new pg.Pool({
     connectionString: url,
     application_name: 'chat-service',
@@ -50,7 +59,11 @@ export function createPool(url: string, options: PoolOptions): pg.Pool {
     // 10 s (nothing this service runs comes near it; `?query_timeout=<ms>` in the URL overrides
     // it), so a request waiting for a free connection waits no longer than those ahead of it.
     // Idle connections are probed so that a dead peer is noticed before the next query.
-    query_timeout: 10_000,
+    query_timeout: timeoutMs,
+    // The server gives up on a statement before the client does, so that by the time the client
+    // stops waiting the statement has ended on the server, committed or rolled back: a batch whose
+    // answer was lost is then settled by looking (write-batch.ts) instead of failing unseen.
+    statement_timeout: Math.max(1, Math.floor(timeoutMs * 0.9)),
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
@@ -59,6 +72,20 @@ export function createPool(url: string, options: PoolOptions): pg.Pool {
   // the 'error' event would crash the process.
   pool.on('error', (err) => options.onError(err));
   return pool;
+}
+
+/** One connection outside the pool, with the pool's settings; the caller ends it. */
+export async function connectAlone(url: string): Promise<pg.Client> {
+  const client = new TimedClient({
+    connectionString: url,
+    application_name: 'chat-service',
+    types: { getTypeParser },
+    query_timeout: requestTimeoutMs(url),
+  });
+  // An error after connect fails the query in flight; unheard, it would crash the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }
 
 const ROLLBACK: pg.QueryConfig & { query_timeout: number } = { text: 'ROLLBACK', query_timeout: 1000 };

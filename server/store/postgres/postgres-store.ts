@@ -28,9 +28,16 @@ import { GroupCommit, type GroupCommitStats } from './group-commit';
 import * as invites from './invites';
 import * as messages from './messages';
 import { migrate } from './migrations';
-import { createPool, inTransaction, type PoolOptions, type Queryable } from './pool';
+import {
+  connectAlone,
+  createPool,
+  inTransaction,
+  requestTimeoutMs,
+  type PoolOptions,
+  type Queryable,
+} from './pool';
 import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
-import { postgresBatchWriter, type WriteDone, type WriteOp } from './write-batch';
+import { postgresBatchWriter, type SettleOptions, type WriteDone, type WriteOp } from './write-batch';
 
 /**
  * The most writes one batch carries. Its rooms stay locked while it runs (about 0.1 ms per write
@@ -54,8 +61,9 @@ export class PostgresStore implements ChatStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: StoreOptions,
+    settling: SettleOptions,
   ) {
-    this.writes = new GroupCommit(postgresBatchWriter(pool, options.reactionUsersShown), {
+    this.writes = new GroupCommit(postgresBatchWriter(pool, options.reactionUsersShown, settling), {
       windowMs: options.writeWindowMs,
       maxBatch: MAX_BATCH,
     });
@@ -68,7 +76,10 @@ export class PostgresStore implements ChatStore {
     options: StoreOptions = DEFAULT_STORE_OPTIONS,
   ): Promise<PostgresStore> {
     await migrate(url);
-    return new PostgresStore(createPool(url, poolOptions), options);
+    return new PostgresStore(createPool(url, poolOptions), options, {
+      settledAfterMs: requestTimeoutMs(url),
+      connect: () => connectAlone(url),
+    });
   }
 
   async ping(): Promise<void> {

@@ -22,13 +22,94 @@ export type WriteOp =
 export type WriteDone =
   { kind: 'insert'; inserted: InsertedMessage } | { kind: 'read'; position: ReadPosition | null };
 
+export interface SettleOptions {
+  /**
+   * How long after it was sent a statement has certainly ended on the server, committed or not:
+   * the pool's request timeout, which is longer than the server-side one (pool.ts).
+   */
+  settledAfterMs: number;
+  /** A new connection, not one of the pool's: those may have died with the batch's. */
+  connect(): Promise<pg.Client>;
+}
+
 /** Batches and lone writes on `pool`; `shown` is the store's reactionUsersShown. */
-export function postgresBatchWriter(pool: pg.Pool, shown: number): BatchWriter<WriteOp, WriteDone> {
+export function postgresBatchWriter(
+  pool: pg.Pool,
+  shown: number,
+  settling: SettleOptions,
+): BatchWriter<WriteOp, WriteDone> {
   return {
     writeBatch: (ops) => writeBatch(pool, ops, shown),
     writeOne: (op) => writeOne(pool, op, shown),
     retryAlone,
+    settle: (ops, startedAt) => settle(pool, ops, shown, settling, startedAt),
   };
+}
+
+/**
+ * A batch whose answer was lost (the link broke, or the client stopped waiting) committed whole or
+ * not at all: it is one statement. Once it has certainly ended on the server, the new messages'
+ * ids tell which. Committed: each insert's outcome is read back (one whose id is not stored was a
+ * repeated client_id or named no room, and answers the same when written again), and read
+ * positions, which only move forward, are written again. Otherwise the writes go one at a time.
+ * Rejects when the database does not answer within one more request timeout.
+ */
+async function settle(
+  pool: pg.Pool,
+  ops: readonly WriteOp[],
+  shown: number,
+  { settledAfterMs, connect }: SettleOptions,
+  startedAt: number,
+): Promise<Outcome<WriteDone>[] | 'rolled_back'> {
+  const ids = ops.flatMap((op) => (op.kind === 'insert' ? [op.message.id] : []));
+  if (ids.length === 0) return 'rolled_back';
+  const wait = startedAt + settledAfterMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  let giveUp: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    giveUp = setTimeout(() => reject(new Error('the database did not answer in time')), settledAfterMs);
+  });
+  // Raced against each step below; a rejection that comes while no step races it is not an error.
+  deadline.catch(() => undefined);
+  const looking = connect();
+  try {
+    const client = await Promise.race([looking, deadline]);
+    const found = await Promise.race([
+      client.query<{ id: string }>('SELECT id FROM messages WHERE id = ANY($1)', [ids]),
+      deadline,
+    ]);
+    if (found.rows.length === 0) return 'rolled_back';
+    const stored = new Map<string, InsertedMessage>();
+    for (const id of found.rows.map((r) => r.id)) {
+      const message = await Promise.race([messages.getMessage(client, id, shown), deadline]);
+      if (!message) continue;
+      const parent =
+        message.parent_id === null
+          ? null
+          : await Promise.race([messages.getMessage(client, message.parent_id, shown), deadline]);
+      stored.set(id, { message, created: true, parent });
+    }
+    const outcomes: Outcome<WriteDone>[] = [];
+    for (const op of ops) {
+      const mine = op.kind === 'insert' ? stored.get(op.message.id) : undefined;
+      if (mine) {
+        outcomes.push(inserted(mine));
+        continue;
+      }
+      try {
+        outcomes.push({ ok: true, value: await writeOne(pool, op, shown) });
+      } catch (err) {
+        outcomes.push({ ok: false, error: err instanceof Error ? err : new Error(String(err)) });
+      }
+    }
+    return outcomes;
+  } finally {
+    clearTimeout(giveUp);
+    void looking.then(
+      (client) => client.end(),
+      () => undefined,
+    );
+  }
 }
 
 /** Prepared once per connection: later batches skip the parse. */
