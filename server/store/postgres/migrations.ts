@@ -105,13 +105,6 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
 ];
 
 /**
- * Applies the migrations this schema has not seen yet, all in one transaction (PostgreSQL's DDL is
- * transactional: a failed migration leaves nothing behind). A transaction-scoped advisory lock,
- * keyed by the schema, makes nodes that start together take turns: the first applies, the others
- * then find every version recorded. Other schemas in the same database migrate independently. A
- * schema the search_path names but that does not exist yet is created first, under the same lock.
- */
-/**
  * The connection string for the migrations' own connection: without `query_timeout` and
  * `statement_timeout` parameters, which bound requests, not schema changes.
  */
@@ -123,7 +116,13 @@ export function migrationUrl(url: string): string {
 }
 
 /**
- * Applies the pending migrations on a connection of their own. Not on the pool: its 10 s bound on
+ * Applies the migrations this schema has not seen yet, all in one transaction (PostgreSQL's DDL is
+ * transactional: a failed migration leaves nothing behind). A transaction-scoped advisory lock,
+ * keyed by the schema, makes nodes that start together take turns: the first applies, the others
+ * then find every version recorded. Other schemas in the same database migrate independently. A
+ * schema the search_path names but that does not exist yet is created first, under the same lock.
+ *
+ * On a connection of its own, not the pool's: the pool's 10 s bound on
  * every statement (pool.ts) is right for requests and wrong for a migration that rewrites a large
  * table or waits for a lock held by a long request; a migration cut off at 10 s would roll back and
  * fail every start-up from then on. The server-side timeouts are lifted for the transaction too, in
