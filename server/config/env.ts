@@ -39,6 +39,7 @@ const envSchema = z.object({
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .transform(normalizedUrl)
     .optional(),
   /** Prefix of every Redis key and channel, so several deployments can share one Redis. */
   REDIS_KEY_PREFIX: z.string().min(1).max(64).default('chat:'),
@@ -62,7 +63,7 @@ const envSchema = z.object({
         ctx.addIssue({
           code: 'custom',
           message:
-            `${JSON.stringify(bad)} is not an origin: give scheme://host[:port] with no path ` +
+            `${JSON.stringify(redactUrl(bad))} is not an origin: give scheme://host[:port] with no path ` +
             '(for example https://app.example.com), comma-separated, or * for any origin',
         });
       }
@@ -243,13 +244,52 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/**
+ * A URL with the password in front of its host replaced by `***` (`redis://default:***@host`), for
+ * log lines and error messages. The credentials run to the authority's last `@` and the user name
+ * to their first `:`, as a URL parser reads them, so a password holding a raw `@` or `:` is hidden
+ * whole.
+ */
+export function redactUrl(url: string): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i,
+    (_match, scheme: string, credentials: string) => {
+      const colon = credentials.indexOf(':');
+      return colon === -1 ? `${scheme}${credentials}@` : `${scheme}${credentials.slice(0, colon)}:***@`;
+    },
+  );
+}
+
+/**
+ * The URL as the WHATWG parser (and so the Redis driver) reads it, written back with its password
+ * percent-encoded: a raw `@` or `:` in a password stays inside the password, for the driver and for
+ * every redaction of the URL that a log line makes. A URL that does not parse stops the server,
+ * without being echoed (it may hold a password).
+ */
+function normalizedUrl(value: string, ctx: z.RefinementCtx): string {
+  try {
+    return new URL(value).href;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a valid URL (percent-encode special characters)' });
+    return z.NEVER;
+  }
+}
+
 function parseDatabaseUrl(url: string): StorageConfig {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!file) throw new ConfigError('DATABASE_URL=sqlite:<path> needs a file path.');
     return { kind: 'sqlite', path: path.resolve(file) };
   }
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    // Refused here rather than as a bare "Invalid URL" from the driver; never echoed (a password).
+    if (!URL.canParse(url)) {
+      throw new ConfigError(
+        'DATABASE_URL is not a valid URL: percent-encode special characters in the user name and password.',
+      );
+    }
+    return { kind: 'postgres', url };
+  }
   throw new ConfigError(
     'DATABASE_URL must start with sqlite: (for example sqlite:./data/chat.db) or postgres://.',
   );

@@ -80,7 +80,7 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     void socket.join([channel.user(actor.id), ...roomIds.map(channel.room)]);
     logger.info('socket connected', { user_id: actor.id, socket_id: socket.id });
     bindEvents(socket);
-    track(catchUpMemberships(socket, deps.store), 'membership refresh failed', actor.id);
+    track(refreshMemberships(socket, deps.store), 'membership refresh failed', actor.id);
     track(services.presence.connected(actor), 'presence update failed', actor.id);
     // A socket lives no longer than its token: at `exp` the server disconnects it, and reconnecting
     // with the same token is refused with UNAUTHORIZED.
@@ -103,11 +103,21 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
 }
 
 /**
- * Memberships were read during the handshake, before the socket was in `user:<id>`; one gained in
- * between (an invite) would have missed this socket, so they are read again once it is.
+ * Memberships were read during the handshake, before the socket was in `user:<id>`: a join or a
+ * leave made in between (from another socket, node or HTTP) moved the user's other sockets but
+ * not this one, which was in no channel yet. So they are read again once it is, and the socket's
+ * channels are made to match: joined where it missed a join (an invite accepted), left where it
+ * missed a leave, which would otherwise keep sending it a room the user has left until it
+ * reconnects (what remains is the time of this one read). Changes made after it reach the socket
+ * through `user:<id>` as usual. A leave and a join again of the same room within that read may
+ * leave the socket out of it: out, not in, is the side to err on.
  */
-async function catchUpMemberships(socket: ChatSocket, store: ChatStore): Promise<void> {
+async function refreshMemberships(socket: ChatSocket, store: ChatStore): Promise<void> {
   const known = new Set(socket.data.roomIds);
-  const missed = (await store.roomIdsOf(socket.data.actor.id)).filter((id) => !known.has(id));
-  if (missed.length > 0 && socket.connected) await socket.join(missed.map(channel.room));
+  const current = new Set(await store.roomIdsOf(socket.data.actor.id));
+  if (!socket.connected) return;
+  const missed = [...current].filter((id) => !known.has(id));
+  const stale = [...known].filter((id) => !current.has(id));
+  if (missed.length > 0) await socket.join(missed.map(channel.room));
+  for (const id of stale) await socket.leave(channel.room(id));
 }

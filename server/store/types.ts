@@ -119,6 +119,55 @@ export interface ChatStore {
    * store's `reactionUsersShown`), ordered by first use. Every Message a store returns carries these.
    */
   reactionsOf(messageId: string): Promise<Reaction[]>;
+
+  /**
+   * The change feed: the room's messages changed after `afterVersion` (new, edited, deleted,
+   * reacted to, replied to), each once in its current state with the version of its latest change,
+   * ascending by version, at most `limit`. Versions are taken per room with no gap, in the
+   * transaction of each change (see sqlite/changes-sql.ts).
+   */
+  listChanges(roomId: string, afterVersion: number, limit: number): Promise<ChangesPage>;
+  /** The outbox: room events after `afterId` (0 for the first), oldest first, at most `limit`. */
+  readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]>;
+}
+
+export interface MessageChange {
+  /** The version of the message's latest change. */
+  version: number;
+  message: Message;
+}
+
+export interface ChangesPage {
+  changes: MessageChange[];
+  /** Whether changes after the last one listed exist. */
+  has_more: boolean;
+  /** The room's latest version when the page was read. */
+  room_version: number;
+}
+
+export const OUTBOX_TYPES = [
+  'message.new',
+  'message.updated',
+  'message.deleted',
+  'reaction.updated',
+  'member.joined',
+  'member.left',
+] as const;
+export type OutboxType = (typeof OUTBOX_TYPES)[number];
+
+/** One room event, appended in the transaction of the change it names. */
+export interface OutboxEntry {
+  /** Increasing in commit order within a room (and across rooms on one database). */
+  id: number;
+  room_id: string;
+  /** The room's version the change took; null for joins and leaves. */
+  version: number | null;
+  type: OutboxType;
+  /** The message changed (message and reaction events). */
+  message_id: string | null;
+  /** The member who joined or left (member events). */
+  user_id: string | null;
+  created_at: string;
 }
 
 /** A keyset page: at most `limit` rows after `after` (from the first row when null). */

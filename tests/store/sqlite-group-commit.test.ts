@@ -138,28 +138,18 @@ describe('SQLite group commit', () => {
       writes.createRoom(room('r1'), [owner('alice')]);
       const pages = db.pragma('page_count', { simple: true }) as number;
       db.pragma(`max_page_count = ${pages + 2}`);
-      const newMessage = (id: string, content: string) => ({
-        id,
-        room_id: 'r1',
-        user_id: 'alice',
-        username: 'ALICE',
-        content,
-        message_type: 'text' as const,
-        parent_id: null,
-        client_id: null,
-        timestamp: new Date().toISOString(),
-      });
+      // A single-row write without triggers runs without a statement journal: when the disk
+      // fills up under it, SQLite can only undo the whole transaction.
       const results = batchCommitter(
         db,
         writes,
       )([
-        { id: 1, method: 'insertMessage', args: [newMessage('a', 'small')] },
-        { id: 2, method: 'insertMessage', args: [newMessage('b', 'x'.repeat(300_000))] },
-        { id: 3, method: 'insertMessage', args: [newMessage('c', 'small too')] },
+        { id: 1, method: 'rememberUser', args: [{ id: 'u1', name: 'small' }] },
+        { id: 2, method: 'rememberUser', args: [{ id: 'u2', name: 'x'.repeat(300_000) }] },
+        { id: 3, method: 'rememberUser', args: [{ id: 'u3', name: 'small too' }] },
       ]);
       expect(results.map((r) => r.ok)).toEqual([false, false, false]);
-      expect(db.prepare('SELECT id FROM messages').all()).toEqual([]);
-      expect(db.prepare('SELECT last_seq FROM rooms').get()).toEqual({ last_seq: 0 });
+      expect(db.prepare('SELECT user_id FROM users').all()).toEqual([]);
     } finally {
       db.close();
     }

@@ -1,5 +1,6 @@
 import { createClient } from 'redis';
 import type { Logger } from '../../logger';
+import { redactUrl } from '../../config/env';
 
 export type RedisClient = ReturnType<typeof newClient>;
 
@@ -106,8 +107,4 @@ export async function closeClient(client: RedisClient): Promise<void> {
   ]);
   clearTimeout(timer);
   client.destroy();
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }

@@ -1,7 +1,7 @@
-import type { Config } from '../../config/env';
+import { redactUrl, type Config } from '../../config/env';
 import type { Logger } from '../../logger';
 import type { SharedState } from '../open-shared-state';
-import { closeClient, connectWithin, createRedisClient, redactUrl, type RedisClient } from './client';
+import { closeClient, connectWithin, createRedisClient, type RedisClient } from './client';
 import { RedisAccessChanges } from './redis-access-changes';
 import { RedisPresence } from './redis-presence';
 import { RedisRateLimiter } from './redis-rate-limiter';

@@ -2,7 +2,9 @@ import type { HistoryPage, Invite, Message, Reaction, Room } from '../../../shar
 import type {
   AddReactionOutcome,
   ChatStore,
+  ChangesPage,
   HistoryQuery,
+  OutboxEntry,
   InsertedMessage,
   NewMember,
   NewMessage,
@@ -223,6 +225,14 @@ export class AccessCachingStore implements ChatStore {
   }
   listMessages(query: HistoryQuery): Promise<HistoryPage> {
     return this.store.listMessages(query);
+  }
+
+  listChanges(roomId: string, afterVersion: number, limit: number): Promise<ChangesPage> {
+    return this.store.listChanges(roomId, afterVersion, limit);
+  }
+
+  readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
+    return this.store.readOutbox(afterId, limit);
   }
   editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
     return this.store.editMessage(messageId, content, editedAt);

@@ -1,7 +1,14 @@
 import type pg from 'pg';
 import type { HistoryPage, Message, Reaction } from '../../../shared/schemas/objects';
 import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
-import type { AddReactionOutcome, HistoryQuery, InsertedMessage, NewMessage, ReactionCaps } from '../types';
+import type {
+  AddReactionOutcome,
+  ChangesPage,
+  HistoryQuery,
+  InsertedMessage,
+  NewMessage,
+  ReactionCaps,
+} from '../types';
 import { inTransaction, type Queryable } from './pool';
 import { toMessage, type MessageRow } from './rows';
 
@@ -121,24 +128,72 @@ export async function listMessages(db: Queryable, q: HistoryQuery, shown: number
   return { messages: page.map((r) => toMessage(r, reactions.get(r.id) ?? [])), has_more };
 }
 
-export async function editMessage(
+/** One statement, so the room's version and the rows are of the same moment. */
+export async function listChanges(
   db: Queryable,
+  roomId: string,
+  afterVersion: number,
+  limit: number,
+  shown: number,
+): Promise<ChangesPage> {
+  const { rows } = await db.query<{ room_version: number } & Partial<MessageRow & { version: number }>>(
+    `SELECT r.last_version AS room_version, m.* FROM rooms r
+     LEFT JOIN LATERAL (
+       SELECT * FROM messages WHERE room_id = r.id AND version > $2 ORDER BY version LIMIT $3
+     ) m ON TRUE
+     WHERE r.id = $1`,
+    [roomId, afterVersion, limit + 1],
+  );
+  const found = rows.filter(
+    (r): r is { room_version: number } & MessageRow & { version: number } => r.id != null,
+  );
+  const page = found.slice(0, limit);
+  const reactions = await reactionsFor(
+    db,
+    page.map((r) => r.id),
+    shown,
+  );
+  return {
+    changes: page.map((r) => ({ version: r.version, message: toMessage(r, reactions.get(r.id) ?? []) })),
+    has_more: found.length > limit,
+    room_version: rows[0]?.room_version ?? 0,
+  };
+}
+
+/**
+ * Locks the row of the message's room. Every change to a message takes the room's next version
+ * (changes-sql.ts), which locks that row; inserts lock it before their parent's row, so every
+ * other change locks it first too: taken in the other order, the two could deadlock.
+ */
+async function lockRoomOf(tx: Queryable, messageId: string): Promise<void> {
+  await tx.query(
+    'SELECT 1 FROM rooms WHERE id = (SELECT room_id FROM messages WHERE id = $1) FOR NO KEY UPDATE',
+    [messageId],
+  );
+}
+
+export async function editMessage(
+  pool: pg.Pool,
   messageId: string,
   content: string,
   editedAt: string,
   shown: number,
 ): Promise<Message | null> {
-  const row = (
-    await db.query<MessageRow>(
-      'UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND NOT deleted RETURNING *',
-      [content, editedAt, messageId],
-    )
-  ).rows[0];
-  return row ? hydrate(db, row, shown) : null;
+  return inTransaction(pool, async (tx) => {
+    await lockRoomOf(tx, messageId);
+    const row = (
+      await tx.query<MessageRow>(
+        'UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND NOT deleted RETURNING *',
+        [content, editedAt, messageId],
+      )
+    ).rows[0];
+    return row ? hydrate(tx, row, shown) : null;
+  });
 }
 
 export async function deleteMessage(pool: pg.Pool, messageId: string): Promise<Message | null> {
   return inTransaction(pool, async (tx) => {
+    await lockRoomOf(tx, messageId);
     const row = (
       await tx.query<MessageRow>(
         `UPDATE messages SET content = '', deleted = TRUE WHERE id = $1 RETURNING *`,
@@ -163,6 +218,7 @@ export async function addReaction(
     // The message's row lock makes adds to one message take turns on every node: each sees every
     // reaction committed before it, so an emoji's rank (its place by first use) is computed as in
     // SQLite, and the caps' counts cannot be overtaken between the check and the insert.
+    await lockRoomOf(tx, messageId);
     await tx.query('SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE', [messageId]);
     const added = await tx.query(
       `INSERT INTO reactions (message_id, user_id, emoji, created_at, emoji_rank)
@@ -198,6 +254,7 @@ export async function removeReaction(
     // Takes turns with adds on the message's row lock: an add that met this row as a conflict
     // would otherwise find it gone when it looks for why nothing was inserted, and explain a
     // refusal by a cap that was never reached.
+    await lockRoomOf(tx, messageId);
     await tx.query('SELECT 1 FROM messages WHERE id = $1 FOR NO KEY UPDATE', [messageId]);
     const removed = await tx.query(
       'DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND emoji = $3',

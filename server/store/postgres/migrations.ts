@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Queryable } from './pool';
 import { createSearchPathSchema } from './search-path';
+import { CHANGES_SQL } from './changes-sql';
 import { WRITE_BATCH_SQL } from './write-batch-sql';
 
 /**
@@ -101,6 +102,11 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
     version: 5,
     name: 'members paged by joining',
     sql: `CREATE INDEX room_members_by_join ON room_members (room_id, joined_at, user_id);`,
+  },
+  {
+    version: 6,
+    name: 'change versions per room; the outbox of room events',
+    sql: CHANGES_SQL,
   },
 ];
 

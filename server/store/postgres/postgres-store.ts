@@ -11,7 +11,9 @@ import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type {
   AddReactionOutcome,
   ChatStore,
+  ChangesPage,
   HistoryQuery,
+  OutboxEntry,
   InsertedMessage,
   NewMember,
   NewMessage,
@@ -273,6 +275,19 @@ export class PostgresStore implements ChatStore {
 
   listMessages(query: HistoryQuery): Promise<HistoryPage> {
     return messages.listMessages(this.pool, query, this.options.reactionUsersShown);
+  }
+
+  listChanges(roomId: string, afterVersion: number, limit: number): Promise<ChangesPage> {
+    return messages.listChanges(this.pool, roomId, afterVersion, limit, this.options.reactionUsersShown);
+  }
+
+  async readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
+    const { rows } = await this.pool.query<OutboxEntry>(
+      `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+       WHERE id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows;
   }
 
   editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {

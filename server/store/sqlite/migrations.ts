@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { CHANGES_SQL } from './changes-sql';
 
 /** Versioned, append-only: a released migration is never edited, a new one is added. */
 export const sqliteMigrations: readonly { version: number; name: string; sql: string }[] = [
@@ -88,6 +89,11 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
     version: 4,
     name: 'members paged by joining',
     sql: `CREATE INDEX room_members_by_join ON room_members (room_id, joined_at, user_id);`,
+  },
+  {
+    version: 5,
+    name: 'change versions per room; the outbox of room events',
+    sql: CHANGES_SQL,
   },
 ];
 

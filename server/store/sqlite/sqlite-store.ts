@@ -13,7 +13,9 @@ import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type {
   AddReactionOutcome,
   ChatStore,
+  ChangesPage,
   HistoryQuery,
+  OutboxEntry,
   InsertedMessage,
   NewMember,
   NewMessage,
@@ -258,12 +260,42 @@ export class SqliteStore implements ChatStore {
     const reactions = this.reactionsFor(page.map((r) => r.id));
     return { messages: page.map((r) => toMessage(r, reactions.get(r.id) ?? [])), has_more };
   }
+
+  async listChanges(roomId: string, afterVersion: number, limit: number): Promise<ChangesPage> {
+    // One read transaction: the room's version and the rows are of the same moment.
+    return this.db.transaction((): ChangesPage => {
+      const room_version = this.stmt.roomVersion.get(roomId)?.last_version ?? 0;
+      const rows = this.stmt.changes.all(roomId, afterVersion, limit + 1);
+      const has_more = rows.length > limit;
+      const page = rows.slice(0, limit);
+      const reactions = this.reactionsFor(page.map((r) => r.id));
+      return {
+        changes: page.map((r) => ({ version: r.version, message: toMessage(r, reactions.get(r.id) ?? []) })),
+        has_more,
+        room_version,
+      };
+    })();
+  }
+
+  async readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
+    return this.stmt.outbox.all(afterId, limit);
+  }
 }
 
 /** The reading statements; the writing ones are the writer's (./sqlite-writes.ts). */
 function prepare(db: Database.Database) {
   return {
     ping: db.prepare('SELECT 1'),
+    roomVersion: db.prepare<[string], { last_version: number }>(
+      'SELECT last_version FROM rooms WHERE id = ?',
+    ),
+    changes: db.prepare<[string, number, number], MessageRow & { version: number }>(
+      'SELECT * FROM messages WHERE room_id = ? AND version > ? ORDER BY version LIMIT ?',
+    ),
+    outbox: db.prepare<[number, number], OutboxEntry>(
+      `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+       WHERE id > ? ORDER BY id LIMIT ?`,
+    ),
     getRoom: db.prepare<{ id: string; viewer: string }, RoomRow>(`SELECT ${ROOM_COLUMNS} WHERE r.id = @id`),
     roomAccess: db.prepare<[string, string], { is_private: 0 | 1; role: MemberRole | null }>(
       `SELECT r.is_private, m.role FROM rooms r
