@@ -108,6 +108,7 @@ export const messageExample: Message = {
   timestamp: SENT_AT,
   edited_at: null,
   deleted: false,
+  version: 57,
 };
 
 export const replyExample: Message = {
@@ -122,6 +123,7 @@ export const replyExample: Message = {
   reactions: [],
   client_id: null,
   timestamp: '2025-01-15T09:41:30.500Z',
+  version: 55,
 };
 
 export const historyPageExample: HistoryPage = { messages: [messageExample, replyExample], has_more: true };
@@ -139,13 +141,19 @@ export const reactionsStateExample: ReactionsState = {
   room_id: ROOM_ID,
   message_id: MESSAGE_ID,
   reactions: messageExample.reactions,
+  version: messageExample.version,
 };
 
 export const presenceListExample: PresenceList = {
   presence: [{ user_id: 'bob', status: 'offline', last_seen: '2025-01-15T08:02:44.000Z' }],
 };
 
-export const messageDeletedExample: MessageDeleted = { room_id: ROOM_ID, message_id: MESSAGE_ID, seq: 42 };
+export const messageDeletedExample: MessageDeleted = {
+  room_id: ROOM_ID,
+  message_id: MESSAGE_ID,
+  seq: 42,
+  version: 58,
+};
 
 export const membershipEventExample: MembershipEvent = {
   room_id: ROOM_ID,

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { ChatError } from '../../shared/errors';
-import type { HistoryPage, Message } from '../../shared/schemas/objects';
+import type { ChangesPage, HistoryPage, Message } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import { isHttpUrl } from '../../shared/schemas/primitives';
 import { asMember, readableRoom, roomToWriteIn, visibleMessage } from './access';
@@ -11,6 +11,11 @@ import type { TypingService } from './typing-service';
 
 export type MessageSendInput = z.output<PayloadSchemas['messageSend']>;
 export type HistoryInput = z.output<PayloadSchemas['messageHistory']>;
+export interface ChangesInput {
+  room_id: string;
+  after_version: number;
+  limit?: number | null;
+}
 
 export interface SentMessage {
   message: Message;
@@ -95,6 +100,7 @@ export class MessageService {
       room_id: message.room_id,
       message_id: tombstone.id,
       seq: tombstone.seq,
+      version: tombstone.version,
     });
   }
 
@@ -113,6 +119,26 @@ export class MessageService {
       after_seq: input.after_seq ?? null,
       limit: input.limit ?? limits.historyDefault,
     });
+  }
+
+  /**
+   * The change feed: the room's messages changed after `afterVersion`, each once in its current
+   * state. Readable by whoever may read the room's history.
+   */
+  async changes(actor: Actor, input: ChangesInput): Promise<ChangesPage> {
+    const { store, limits } = this.deps;
+    await this.deps.rateLimiter.consume('read', actor.id);
+    await readableRoom(store, actor, input.room_id);
+    const page = await store.listChanges(input.room_id, input.after_version, input.limit ?? limits.historyDefault);
+    const last = page.changes.at(-1);
+    return {
+      room_id: input.room_id,
+      messages: page.changes.map((c) => c.message),
+      // Past the last page, the room's version, read with the page: nothing else changed up to it.
+      // (Lower than after_version only for a database restored from an older backup.)
+      version: page.has_more && last ? last.version : page.room_version,
+      has_more: page.has_more,
+    };
   }
 
   /** Threads are one level deep, as in Slack: a reply to a reply joins the root's thread. */

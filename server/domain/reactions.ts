@@ -44,10 +44,13 @@ export class ReactionService {
   }
 
   private async state(message: Message, changed: boolean): Promise<ReactionsState> {
+    // Read back whole: the reactions and the version the change took, of one moment.
+    const now = (await this.deps.store.getMessage(message.id)) ?? message;
     const state: ReactionsState = {
       room_id: message.room_id,
       message_id: message.id,
-      reactions: await this.deps.store.reactionsOf(message.id),
+      reactions: now.reactions,
+      version: now.version,
     };
     if (changed) this.deps.notifier.toRoom(message.room_id, 'reaction:updated', state);
     return state;

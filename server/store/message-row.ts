@@ -16,6 +16,7 @@ export interface MessageRow {
   created_at: string;
   edited_at: string | null;
   deleted: boolean;
+  version: number;
 }
 
 /** The wire Message for a stored row and its aggregated reactions. */
@@ -35,5 +36,6 @@ export function toMessage(row: MessageRow, reactions: Reaction[]): Message {
     timestamp: row.created_at,
     edited_at: row.edited_at,
     deleted: row.deleted,
+    version: row.version,
   };
 }

@@ -9,6 +9,7 @@ import type {
 } from '../../shared/schemas/objects';
 import type { PageKey } from '../../shared/schemas/page-cursor';
 import type { MessageType } from '../../shared/schemas/primitives';
+import type { WebhookStore } from './webhook-types';
 
 /**
  * The one storage interface. Every method is asynchronous so that network databases and batched
@@ -129,6 +130,9 @@ export interface ChatStore {
   listChanges(roomId: string, afterVersion: number, limit: number): Promise<ChangesPage>;
   /** The outbox: room events after `afterId` (0 for the first), oldest first, at most `limit`. */
   readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]>;
+
+  /** Outgoing webhooks: the hooks, their deliveries and the dispatcher's lease (webhook-types.ts). */
+  readonly webhooks: WebhookStore;
 }
 
 export interface MessageChange {

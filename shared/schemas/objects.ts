@@ -25,6 +25,11 @@ export const messageSchema = z.object({
   timestamp: timestampSchema,
   edited_at: timestampSchema.nullable(),
   deleted: z.boolean(),
+  /**
+   * The room's version at the message's latest change (new, edit, delete, reaction, reply count):
+   * versions rise by one with every change in the room; `room:sync` lists what changed after one.
+   */
+  version: z.number().int().nonnegative(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -97,6 +102,22 @@ export const historyPageSchema = z.object({
 });
 export type HistoryPage = z.infer<typeof historyPageSchema>;
 
+/**
+ * What changed in a room after a version (`room:sync`): each message changed since, once, in its
+ * current state (tombstones included), ascending by `version`.
+ */
+export const changesPageSchema = z.object({
+  room_id: entityIdSchema,
+  messages: z.array(messageSchema),
+  /**
+   * Where this page leaves the reader: pass it as `after_version` next time. The last listed
+   * message's version while `has_more`, the room's latest version after the last page.
+   */
+  version: z.number().int().nonnegative(),
+  has_more: z.boolean(),
+});
+export type ChangesPage = z.infer<typeof changesPageSchema>;
+
 export const readStateSchema = z.object({
   room_id: entityIdSchema,
   last_read_seq: seqSchema,
@@ -117,6 +138,8 @@ export const reactionsStateSchema = z.object({
   room_id: entityIdSchema,
   message_id: entityIdSchema,
   reactions: z.array(reactionSchema),
+  /** The message's version after this change (its current one when nothing changed). */
+  version: z.number().int().nonnegative(),
 });
 export type ReactionsState = z.infer<typeof reactionsStateSchema>;
 
@@ -141,6 +164,8 @@ export const messageDeletedSchema = z.object({
   room_id: entityIdSchema,
   message_id: entityIdSchema,
   seq: z.number().int().positive(),
+  /** The room's version the deletion took. */
+  version: z.number().int().nonnegative(),
 });
 export type MessageDeleted = z.infer<typeof messageDeletedSchema>;
 

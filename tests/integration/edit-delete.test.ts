@@ -68,7 +68,13 @@ describe('message edit and delete', () => {
       const edited = okData(
         await bob().emitWithAck('message:edit', { message_id: original.id, content: '  hello  ' }),
       );
-      expect(edited).toEqual({ ...original, content: 'hello', edited_at: expect.any(String) });
+      // The edit is the room's next change.
+      expect(edited).toEqual({
+        ...original,
+        content: 'hello',
+        edited_at: expect.any(String),
+        version: original.version + 1,
+      });
       expect(isoTime(edited.edited_at)).toBe(true);
       expect(Date.parse(edited.edited_at ?? '')).toBeGreaterThanOrEqual(Date.parse(original.timestamp));
       for (const update of await updates) expect(update).toEqual(edited);
@@ -82,7 +88,12 @@ describe('message edit and delete', () => {
       const update = waitFor(alice(), 'message:updated');
       const res = await patch('bob', original.id, { content: 'second draft' });
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ ...original, content: 'second draft', edited_at: expect.any(String) });
+      expect(res.body).toEqual({
+        ...original,
+        content: 'second draft',
+        edited_at: expect.any(String),
+        version: original.version + 1,
+      });
       expect(isoTime(res.body.edited_at)).toBe(true);
       expect(await update).toEqual(res.body);
       const overHttp = await server.http<HistoryPage>('GET', `/api/rooms/${roomId}/messages`, {
@@ -228,8 +239,9 @@ describe('message edit and delete', () => {
   });
 
   describe('delete', () => {
+    /** The message's tombstone; the deletion takes a later version of the room's. */
     function tombstoneOf(message: Message): Message {
-      return { ...message, content: '', deleted: true, reactions: [] };
+      return { ...message, content: '', deleted: true, reactions: [], version: expect.any(Number) as number };
     }
 
     it('lets the author delete over Socket.IO: ack {}, message:deleted to the room, tombstone in place', async () => {
@@ -240,11 +252,18 @@ describe('message edit and delete', () => {
       const receivers = [alice(), carol(), bob(), bobSecond];
       const deletions = Promise.all(receivers.map((s) => waitFor(s, 'message:deleted')));
       expect(okData(await bob().emitWithAck('message:delete', { message_id: doomed.id }))).toEqual({});
-      const expected: MessageDeleted = { room_id: roomId, message_id: doomed.id, seq: doomed.seq };
-      for (const event of await deletions) expect(event).toEqual(expected);
-
       const tombstone = await get(doomed.id, 'carol');
       expect(tombstone).toEqual(tombstoneOf(doomed));
+      // The deletion is the room's latest change: the version after `after`'s.
+      expect(tombstone.version).toBe(after.version + 1);
+      const expected: MessageDeleted = {
+        room_id: roomId,
+        message_id: doomed.id,
+        seq: doomed.seq,
+        version: tombstone.version,
+      };
+      for (const event of await deletions) expect(event).toEqual(expected);
+
       const page = okData(await carol().emitWithAck('message:history', { room_id: roomId }));
       expect(page.messages).toEqual([before, tombstone, after]);
       const overHttp = await server.http<HistoryPage>('GET', `/api/rooms/${roomId}/messages`, {
@@ -259,8 +278,14 @@ describe('message edit and delete', () => {
       const res = await remove('bob', doomed.id);
       expect(res.status).toBe(204);
       expect(res.body).toBeUndefined();
-      expect(await deletion).toEqual({ room_id: roomId, message_id: doomed.id, seq: doomed.seq });
-      expect(await get(doomed.id)).toEqual(tombstoneOf(doomed));
+      const tombstone = await get(doomed.id);
+      expect(tombstone).toEqual(tombstoneOf(doomed));
+      expect(await deletion).toEqual({
+        room_id: roomId,
+        message_id: doomed.id,
+        seq: doomed.seq,
+        version: tombstone.version,
+      });
     });
 
     it('lets the room owner delete someone else’s message over both transports', async () => {
@@ -335,7 +360,9 @@ describe('message edit and delete', () => {
       const marker = waitFor(carol(), 'message:new', (m) => m.content === 'marker');
       await send('alice', 'marker');
       await marker;
-      expect(told.seen).toEqual([{ room_id: roomId, message_id: doomed.id, seq: doomed.seq }]);
+      expect(told.seen).toEqual([
+        { room_id: roomId, message_id: doomed.id, seq: doomed.seq, version: expect.any(Number) as number },
+      ]);
     });
 
     it('keeps id, seq, parent_id and reply_count in the tombstone, and clears content and reactions', async () => {
@@ -353,6 +380,8 @@ describe('message edit and delete', () => {
         content: '',
         deleted: true,
         reactions: [],
+        // After the root's reaction: bob's reaction on the reply, then the deletion.
+        version: withReactions.version + 2,
       });
       const deletedReply = await remove('carol', reply.id);
       expect(deletedReply.status).toBe(204);

@@ -79,10 +79,12 @@ describe('reactions', () => {
     return res.body;
   }
 
+  /** The state with these reactions; each change's exact version is checked on its own below. */
   const state = (reactions: Reaction[]): ReactionsState => ({
     room_id: roomId,
     message_id: message.id,
     reactions,
+    version: expect.any(Number) as number,
   });
 
   describe('emoji validation', () => {
@@ -186,6 +188,19 @@ describe('reactions', () => {
       ]);
     });
 
+    it('gives each change the room’s next version, in the ack, the broadcast and the message; a no-op keeps it', async () => {
+      const before = (await getMessage()).version;
+      const told = waitFor(carol(), 'reaction:updated');
+      const added = await addOverSocket('bob', '👍');
+      expect(added.version).toBe(before + 1);
+      expect((await told).version).toBe(added.version);
+      expect((await addOverHttp('bob', '👍')).version).toBe(added.version);
+      const removed = await removeOverHttp('bob', '👍');
+      expect(removed.version).toBe(before + 2);
+      expect((await removeOverSocket('bob', '👍')).version).toBe(removed.version);
+      expect((await getMessage()).version).toBe(removed.version);
+    });
+
     it('treats removing a reaction one does not have as a no-op over both transports, without a broadcast', async () => {
       const seenByCarol = waitFor(carol(), 'reaction:updated');
       await addOverSocket('alice', '👍');
@@ -263,6 +278,8 @@ describe('reactions', () => {
         room_id: roomId,
         message_id: other.id,
         reactions: [{ emoji: '🎉', count: 1, user_ids: ['alice'] }],
+        // message, other, the first reaction, this one.
+        version: 4,
       });
       expect((await getMessage()).reactions).toEqual([{ emoji: '👍', count: 1, user_ids: ['alice'] }]);
     });
@@ -463,6 +480,7 @@ describe('reactions', () => {
         room_id: secret.id,
         message_id: hidden.id,
         reactions: [{ emoji: '👍', count: 1, user_ids: ['bob'] }],
+        version: hidden.version + 1,
       });
     });
 

@@ -122,6 +122,7 @@ const CATALOGUE: Record<Service, { label: string; suites: readonly string[]; rem
       'multi-node',
       'leaving across nodes',
       'logs with service passwords',
+      'webhook store on PostgreSQL',
     ],
     remedy: 'start PostgreSQL',
   },

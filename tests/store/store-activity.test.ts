@@ -297,6 +297,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         content: 'fixed typo',
         edited_at: at(10),
         reactions: [{ emoji: '👍', count: 1, user_ids: ['bob'] }],
+        // The room's third change: the message, the reaction, the edit.
+        version: 3,
       };
       expect(edited).toStrictEqual(expected);
       expect(await store.getMessage(original.id)).toStrictEqual(expected);
@@ -360,7 +362,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       await store.addReaction(target.id, 'alice', ':tada:', at(6), CAPS);
 
       const tombstone = await store.deleteMessage(target.id);
-      const expected: Message = { ...target, content: '', deleted: true, reactions: [] };
+      // The deletion is the room's sixth change (three messages, two reactions before it).
+      const expected: Message = { ...target, content: '', deleted: true, reactions: [], version: 6 };
       // Whether a delete also stamps edited_at is the implementation's choice; every other field is fixed.
       expect(tombstone).toStrictEqual({ ...expected, edited_at: tombstone?.edited_at ?? null });
       expect(await store.reactionsOf(target.id)).toEqual([]);
@@ -403,6 +406,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       expect(await stored(keep.id)).toStrictEqual({
         ...keep,
         reactions: [{ emoji: '👍', count: 1, user_ids: ['bob'] }],
+        version: 3,
       });
       expect(await viewRoom('r1', 'bob')).toMatchObject({
         last_message_seq: 2,
@@ -519,7 +523,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       await store.removeReaction(m1.id, 'bob', '👍');
       await store.removeReaction(m1.id, 'carol', '🎉');
       expect(await store.reactionsOf(m1.id)).toEqual([]);
-      expect(await stored(m1.id)).toStrictEqual(m1);
+      // As it was, but for the version its six reaction changes took (after m1's and m2's).
+      expect(await stored(m1.id)).toStrictEqual({ ...m1, version: 8 });
     });
 
     it('keeps each message’s reactions to itself, and answers [] for a message without any or unknown', async () => {
@@ -556,19 +561,18 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         { emoji: '👍', count: 2, user_ids: ['bob', 'carol'] },
         { emoji: ':tada:', count: 1, user_ids: ['carol'] },
       ];
+      /** m1 with those reactions: versions 1 and 2 are m1's and m2's, 3 to 5 the reactions'. */
+      const m1Reacted = (): Message => ({ ...m1, reactions: m1Reactions, version: 5 });
 
       it('getMessage', async () => {
-        expect(await store.getMessage(m1.id)).toStrictEqual({ ...m1, reactions: m1Reactions });
+        expect(await store.getMessage(m1.id)).toStrictEqual(m1Reacted());
         expect((await store.getMessage(m2.id))?.reactions).toEqual([]);
       });
 
       it('listMessages, each message with its own, in every kind of page', async () => {
         await store.addReaction(m2.id, 'alice', '🎉', at(4), CAPS);
         const m2Reactions = [{ emoji: '🎉', count: 1, user_ids: ['alice'] }];
-        const expected = [
-          { ...m1, reactions: m1Reactions },
-          { ...m2, reactions: m2Reactions },
-        ];
+        const expected = [m1Reacted(), { ...m2, reactions: m2Reactions, version: 6 }];
         expect((await history('r1')).messages).toStrictEqual(expected);
         expect((await history('r1', { after_seq: 0 })).messages).toStrictEqual(expected);
         expect((await history('r1', { before_seq: 2 })).messages).toStrictEqual([expected[0]]);
@@ -576,7 +580,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         const reply = await post('r1', 'bob', { parent_id: m1.id });
         await store.addReaction(reply.id, 'alice', '👀', at(5), CAPS);
         expect((await history('r1', { parent_id: m1.id })).messages).toStrictEqual([
-          { ...reply, reactions: [{ emoji: '👀', count: 1, user_ids: ['alice'] }] },
+          // The reply took 7, its parent's reply count 8, the reaction 9.
+          { ...reply, reactions: [{ emoji: '👀', count: 1, user_ids: ['alice'] }], version: 9 },
         ]);
       });
 
@@ -585,29 +590,38 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
         await store.addReaction(original.message.id, 'bob', '🔥', at(6), CAPS);
         const repeat = await store.insertMessage(message('r1', 'alice', { client_id: 'c-9' }));
         expect(repeat).toStrictEqual({
-          message: { ...original.message, reactions: [{ emoji: '🔥', count: 1, user_ids: ['bob'] }] },
+          message: {
+            ...original.message,
+            reactions: [{ emoji: '🔥', count: 1, user_ids: ['bob'] }],
+            version: original.message.version + 1,
+          },
           created: false,
           parent: null,
         });
 
         const reply = await store.insertMessage(message('r1', 'bob', { parent_id: m1.id }));
         expect(reply.message.reactions).toEqual([]);
-        expect(reply.parent).toStrictEqual({ ...m1, reply_count: 1, reactions: m1Reactions });
+        // The reply's version, then the parent's reply count's.
+        expect(reply.parent).toStrictEqual({
+          ...m1Reacted(),
+          reply_count: 1,
+          version: reply.message.version + 1,
+        });
       });
 
       it('editMessage', async () => {
         expect(await store.editMessage(m1.id, 'edited', at(9))).toStrictEqual({
-          ...m1,
+          ...m1Reacted(),
           content: 'edited',
           edited_at: at(9),
-          reactions: m1Reactions,
+          version: 6,
         });
       });
 
       it('a close and reopen', async () => {
         const reopened = await handle.reopen();
         expect(await reopened.reactionsOf(m1.id)).toStrictEqual(m1Reactions);
-        expect(await reopened.getMessage(m1.id)).toStrictEqual({ ...m1, reactions: m1Reactions });
+        expect(await reopened.getMessage(m1.id)).toStrictEqual(m1Reacted());
         expect(await reopened.addReaction(m1.id, 'bob', '👍', at(10), CAPS)).toBe('exists');
       });
     });

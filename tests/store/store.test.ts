@@ -36,6 +36,7 @@ const MESSAGE_KEYS = [
   'timestamp',
   'user_id',
   'username',
+  'version',
 ];
 
 // Rejections are checked by shape, not with toThrow(): better-sqlite3 creates its errors from the
@@ -357,6 +358,7 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         timestamp: input.timestamp,
         edited_at: null,
         deleted: false,
+        version: 1,
       };
       expect(inserted).toStrictEqual({ message: expected, created: true, parent: null });
       expect(Object.keys(inserted.message).sort()).toEqual(MESSAGE_KEYS);
@@ -406,11 +408,13 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
       const first = await insert('r1', 'bob', { parent_id: parent.id });
       expect(first.created).toBe(true);
       expect(first.message).toMatchObject({ parent_id: parent.id, reply_count: 0, seq: 3 });
-      expect(first.parent).toStrictEqual({ ...parent, reply_count: 1 });
+      // The reply took version 3, then the parent's reply count version 4.
+      expect(first.parent).toStrictEqual({ ...parent, reply_count: 1, version: 4 });
+      expect(first.message.version).toBe(3);
 
       const second = await insert('r1', 'alice', { parent_id: parent.id });
-      expect(second.parent).toStrictEqual({ ...parent, reply_count: 2 });
-      expect(await store.getMessage(parent.id)).toStrictEqual({ ...parent, reply_count: 2 });
+      expect(second.parent).toStrictEqual({ ...parent, reply_count: 2, version: 6 });
+      expect(await store.getMessage(parent.id)).toStrictEqual({ ...parent, reply_count: 2, version: 6 });
 
       // Replies are messages of the room: they take seqs and count as unread.
       expect(await viewRoom('r1', 'bob')).toMatchObject({

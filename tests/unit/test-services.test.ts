@@ -123,7 +123,7 @@ describe('deciding', () => {
       ok: true,
       skipLines: [
         'skipped: PostgreSQL suites (store suites on PostgreSQL, PostgresStore, PostgreSQL readiness, durability on PostgreSQL, ' +
-          'multi-node, leaving across nodes, logs with service passwords, ' +
+          'multi-node, leaving across nodes, logs with service passwords, webhook store on PostgreSQL, ' +
           'integration and e2e on PostgreSQL) — nothing answers on 127.0.0.1:5432 (TEST_DATABASE_URL); ' +
           'start PostgreSQL and run npm run test:all',
         'skipped: Chromium suites (browser demo, API docs pages) — no executable at /usr/bin/chromium ' +

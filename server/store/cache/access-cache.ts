@@ -17,6 +17,7 @@ import type {
   StoredMember,
   StoredUser,
 } from '../types';
+import type { WebhookStore } from '../webhook-types';
 import type { AccessChange, AccessChanges } from './access-changes';
 import { LruMap } from './lru-map';
 
@@ -63,6 +64,8 @@ export class AccessCachingStore implements ChatStore {
   private readonly loading = new Map<string, object>();
   private readonly ttlMs: number;
   private readonly now: () => number;
+  /** Webhooks change no access: the store's own, as they are. */
+  readonly webhooks: WebhookStore;
 
   constructor(
     private readonly store: ChatStore,
@@ -72,6 +75,7 @@ export class AccessCachingStore implements ChatStore {
     this.entries = new LruMap(options.maxEntries);
     this.ttlMs = options.ttlMs;
     this.now = options.now ?? Date.now;
+    this.webhooks = store.webhooks;
     changes.listen({
       changed: (change) => this.forget(change),
       missed: () => this.forgetAll(),

@@ -7,6 +7,14 @@
  * Locks: taking a version updates the room's row, so every change to a room's messages holds that
  * row to COMMIT, as inserts already did for seqs. Writes that change a message lock the room's row
  * before the message's (messages.ts), the order inserts take them in, so the two cannot deadlock.
+ *
+ * Joins and leaves lock the room's row too, before they take an outbox id: every entry of a room
+ * is then appended under that row's lock, held to COMMIT, so a room's entries have ids in commit
+ * order, which the webhook dispatcher relies on (it takes the outbox oldest id first and removes
+ * what it took: an entry of the room committed later with a lower id would be delivered out of
+ * order). A join locks it in a BEFORE trigger, ahead of the member's row (the room before its
+ * rows, as everywhere); a leave's row is locked before any trigger runs, so removeMember locks the
+ * room itself first (postgres-store.ts) and the trigger's lock is already held.
  */
 export const CHANGES_SQL = `
   ALTER TABLE rooms ADD COLUMN last_version BIGINT NOT NULL DEFAULT 0;
@@ -72,6 +80,20 @@ export const CHANGES_SQL = `
   CREATE TRIGGER reactions_changed AFTER INSERT OR DELETE ON reactions
     FOR EACH ROW EXECUTE FUNCTION chat_reaction_changed();
 
+  CREATE FUNCTION chat_member_lock_room() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'INSERT' THEN
+      PERFORM 1 FROM rooms WHERE id = NEW.room_id FOR NO KEY UPDATE;
+      RETURN NEW;
+    END IF;
+    PERFORM 1 FROM rooms WHERE id = OLD.room_id FOR NO KEY UPDATE;
+    RETURN OLD;
+  END
+  $$;
+  CREATE TRIGGER members_lock_room BEFORE INSERT OR DELETE ON room_members
+    FOR EACH ROW EXECUTE FUNCTION chat_member_lock_room();
+
+  -- AFTER: a join that ON CONFLICT DO NOTHING skipped appends nothing.
   CREATE FUNCTION chat_member_changed() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     IF TG_OP = 'INSERT' THEN

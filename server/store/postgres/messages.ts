@@ -145,7 +145,8 @@ export async function listChanges(
     [roomId, afterVersion, limit + 1],
   );
   const found = rows.filter(
-    (r): r is { room_version: number } & MessageRow & { version: number } => r.id != null,
+    (r): r is { room_version: number } & MessageRow & { version: number } =>
+      r.id !== null && r.id !== undefined,
   );
   const page = found.slice(0, limit);
   const reactions = await reactionsFor(

@@ -2,6 +2,8 @@ import pg from 'pg';
 import type { Queryable } from './pool';
 import { createSearchPathSchema } from './search-path';
 import { CHANGES_SQL } from './changes-sql';
+import { WEBHOOKS_SQL } from './webhooks-sql';
+import { MESSAGE_JSON_SQL } from './message-json-sql';
 import { WRITE_BATCH_SQL } from './write-batch-sql';
 
 /**
@@ -106,7 +108,12 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
   {
     version: 6,
     name: 'change versions per room; the outbox of room events',
-    sql: CHANGES_SQL,
+    sql: CHANGES_SQL + MESSAGE_JSON_SQL,
+  },
+  {
+    version: 7,
+    name: 'outgoing webhooks: hooks, deliveries, the dispatcher lease',
+    sql: WEBHOOKS_SQL,
   },
 ];
 

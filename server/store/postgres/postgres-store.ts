@@ -8,6 +8,7 @@ import type {
   Room,
 } from '../../../shared/schemas/objects';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
+import type { WebhookStore } from '../webhook-types';
 import type {
   AddReactionOutcome,
   ChatStore,
@@ -39,6 +40,7 @@ import {
   type Queryable,
 } from './pool';
 import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
+import { PostgresWebhooks } from './webhooks';
 import { postgresBatchWriter, type SettleOptions, type WriteDone, type WriteOp } from './write-batch';
 
 /**
@@ -59,6 +61,7 @@ export class PostgresStore implements ChatStore {
   private closing: Promise<void> | undefined;
   /** The hot writes (insertMessage, markRead), committed in batches: see group-commit.ts. */
   private readonly writes: GroupCommit<WriteOp, WriteDone>;
+  readonly webhooks: WebhookStore;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -69,6 +72,7 @@ export class PostgresStore implements ChatStore {
       windowMs: options.writeWindowMs,
       maxBatch: MAX_BATCH,
     });
+    this.webhooks = new PostgresWebhooks(pool);
   }
 
   /** Connects, and applies pending migrations before the first query; rejects when it cannot. */

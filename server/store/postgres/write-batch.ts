@@ -186,6 +186,7 @@ const storedMessageSchema = z.object({
   created_at: z.string(),
   edited_at: z.string().nullable(),
   deleted: z.boolean(),
+  version: z.number(),
 });
 
 /** [emoji, user_id], in the order aggregateReactions expects. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CHANGES_SQL } from './changes-sql';
+import { WEBHOOKS_SQL } from './webhooks-sql';
 
 /** Versioned, append-only: a released migration is never edited, a new one is added. */
 export const sqliteMigrations: readonly { version: number; name: string; sql: string }[] = [
@@ -94,6 +95,11 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
     version: 5,
     name: 'change versions per room; the outbox of room events',
     sql: CHANGES_SQL,
+  },
+  {
+    version: 6,
+    name: 'outgoing webhooks: hooks, deliveries, the dispatcher lease',
+    sql: WEBHOOKS_SQL,
   },
 ];
 

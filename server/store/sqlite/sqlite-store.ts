@@ -10,6 +10,7 @@ import type {
   Room,
 } from '../../../shared/schemas/objects';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
+import type { WebhookStore } from '../webhook-types';
 import type {
   AddReactionOutcome,
   ChatStore,
@@ -41,6 +42,7 @@ import {
   toRoom,
 } from './sqlite-rows';
 import { SqliteInvites } from './sqlite-invites';
+import { SqliteWebhooks } from './sqlite-webhooks';
 import { SqliteWrites } from './sqlite-writes';
 import { InlineWriter, type Writer, WriterThread } from './writer-thread';
 
@@ -56,6 +58,7 @@ export class SqliteStore implements ChatStore {
   private readonly invites: SqliteInvites;
   private readonly reactionsFor;
   private readonly writer: Writer;
+  readonly webhooks: WebhookStore;
 
   constructor(file: string, options: StoreOptions = DEFAULT_STORE_OPTIONS) {
     const inMemory = file === ':memory:';
@@ -72,6 +75,7 @@ export class SqliteStore implements ChatStore {
           file,
           options: { reactionUsersShown: options.reactionUsersShown, writeWindowMs: options.writeWindowMs },
         });
+    this.webhooks = new SqliteWebhooks(this.db, this.writer);
   }
 
   /** Opens the store and waits until its writer thread takes writes (a start-up failure throws). */

@@ -14,6 +14,15 @@ import type {
 } from '../types';
 import { hydrate, MEMBER_COLUMNS, type MessageRow, reactionReader, toMessage } from './sqlite-rows';
 import { SqliteInvites } from './sqlite-invites';
+import { SqliteWebhookWrites } from './sqlite-webhook-writes';
+import type {
+  DeliveryAttempt,
+  NewDelivery,
+  NewWebhook,
+  StoredDelivery,
+  StoredWebhook,
+  WebhookChange,
+} from '../webhook-types';
 
 /**
  * Every write of the SQLite store, synchronous, on the one connection that writes. It runs in the
@@ -25,6 +34,7 @@ import { SqliteInvites } from './sqlite-invites';
 export class SqliteWrites {
   private readonly stmt;
   private readonly invites: SqliteInvites;
+  private readonly hooks: SqliteWebhookWrites;
   private readonly reactionsFor;
 
   constructor(
@@ -33,6 +43,7 @@ export class SqliteWrites {
   ) {
     this.stmt = prepare(db);
     this.invites = new SqliteInvites(db);
+    this.hooks = new SqliteWebhookWrites(db);
     this.reactionsFor = reactionReader(db, options.reactionUsersShown);
   }
 
@@ -98,10 +109,13 @@ export class SqliteWrites {
     const next = this.stmt.nextSeq.get(message.room_id);
     if (!next) throw new Error(`room ${message.room_id} does not exist`);
     this.stmt.insertMessage.run({ ...message, seq: next.last_seq });
-    const parent = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
+    // The versions are the triggers' (changes-sql.ts), taken after each statement's RETURNING.
+    const version = this.stmt.versionOf.get(message.id)?.version ?? 0;
+    const bumped = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
+    const parent = bumped ? this.stmt.messageById.get(bumped.id) : undefined;
     this.stmt.markReadTo.run(next.last_seq, message.room_id, message.user_id);
     return {
-      // Every column is known here: reading the row back would only repeat them.
+      // Every other column is known here: reading the row back would only repeat them.
       message: toMessage(
         {
           ...message,
@@ -110,6 +124,7 @@ export class SqliteWrites {
           created_at: message.timestamp,
           edited_at: null,
           deleted: 0,
+          version,
         },
         [],
       ),
@@ -119,13 +134,15 @@ export class SqliteWrites {
   }
 
   editMessage(messageId: string, content: string, editedAt: string): Message | null {
-    const row = this.stmt.editMessage.get(content, editedAt, messageId);
+    if (this.stmt.editMessage.run(content, editedAt, messageId).changes === 0) return null;
+    const row = this.stmt.messageById.get(messageId);
     return row ? hydrate(row, this.reactionsFor) : null;
   }
 
   deleteMessage(messageId: string): Message | null {
-    const row = this.stmt.deleteMessage.get(messageId);
-    if (row) this.stmt.deleteReactionsOf.run(messageId);
+    if (this.stmt.deleteMessage.run(messageId).changes === 0) return null;
+    this.stmt.deleteReactionsOf.run(messageId);
+    const row = this.stmt.messageById.get(messageId);
     return row ? toMessage(row, []) : null;
   }
 
@@ -152,6 +169,40 @@ export class SqliteWrites {
 
   removeReaction(messageId: string, userId: string, emoji: string): boolean {
     return this.stmt.removeReaction.run(messageId, userId, emoji).changes > 0;
+  }
+
+  // Outgoing webhooks: see sqlite-webhook-writes.ts.
+
+  createHook(hook: NewWebhook): StoredWebhook {
+    return this.hooks.createHook(hook);
+  }
+
+  updateHook(id: string, change: WebhookChange, at: string): StoredWebhook | null {
+    return this.hooks.updateHook(id, change, at);
+  }
+
+  deleteHook(id: string): boolean {
+    return this.hooks.deleteHook(id);
+  }
+
+  takeOutbox(entryIds: readonly number[], deliveries: readonly NewDelivery[]): number {
+    return this.hooks.takeOutbox(entryIds, deliveries);
+  }
+
+  recordAttempt(deliveryId: string, attempt: DeliveryAttempt): void {
+    this.hooks.recordAttempt(deliveryId, attempt);
+  }
+
+  redeliver(deliveryId: string, now: string): StoredDelivery | null {
+    return this.hooks.redeliver(deliveryId, now);
+  }
+
+  claimDispatch(node: string, now: string, until: string): boolean {
+    return this.hooks.claimDispatch(node, now, until);
+  }
+
+  releaseDispatch(node: string): void {
+    this.hooks.releaseDispatch(node);
   }
 
   /** Inside a transaction: adds the ones not yet members; answers those added. */
@@ -182,6 +233,14 @@ export const WRITE_METHODS = [
   'deleteMessage',
   'addReaction',
   'removeReaction',
+  'createHook',
+  'updateHook',
+  'deleteHook',
+  'takeOutbox',
+  'recordAttempt',
+  'redeliver',
+  'claimDispatch',
+  'releaseDispatch',
 ] as const satisfies readonly (keyof SqliteWrites)[];
 
 export type WriteMethod = (typeof WRITE_METHODS)[number];
@@ -236,18 +295,19 @@ function prepare(db: Database.Database) {
        VALUES
          (@id, @room_id, @seq, @user_id, @username, @content, @message_type, @parent_id, @client_id, @timestamp)`,
     ),
-    bumpReplies: db.prepare<[string], MessageRow>(
-      'UPDATE messages SET reply_count = reply_count + 1 WHERE id = ? RETURNING *',
+    bumpReplies: db.prepare<[string], { id: string }>(
+      'UPDATE messages SET reply_count = reply_count + 1 WHERE id = ? RETURNING id',
     ),
     markReadTo: db.prepare(
       `UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?`,
     ),
-    editMessage: db.prepare<[string, string, string], MessageRow>(
-      'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0 RETURNING *',
+    editMessage: db.prepare<[string, string, string]>(
+      'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0',
     ),
-    deleteMessage: db.prepare<[string], MessageRow>(
-      `UPDATE messages SET content = '', deleted = 1 WHERE id = ? RETURNING *`,
-    ),
+    deleteMessage: db.prepare<[string]>(`UPDATE messages SET content = '', deleted = 1 WHERE id = ?`),
+    // After a change: the row as the triggers left it (RETURNING reports it before them).
+    messageById: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
+    versionOf: db.prepare<[string], { version: number }>('SELECT version FROM messages WHERE id = ?'),
     deleteReactionsOf: db.prepare('DELETE FROM reactions WHERE message_id = ?'),
     // The caps are checked in the INSERT itself: one statement, so no other writer (another
     // store on this file) can add between the count and the insert.

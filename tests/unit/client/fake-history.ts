@@ -17,6 +17,7 @@ export function message(seq: number, roomId = 'room1'): Message {
     timestamp: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString(),
     edited_at: null,
     deleted: false,
+    version: seq,
   };
 }
 

@@ -153,7 +153,7 @@ describe('CoalescingNotifier', () => {
   it('coalesces each room on its own', () => {
     for (const u of ['u1', 'u2', 'u3']) join('a', u);
     join('b', 'v1');
-    notifier.toRoom('b', 'message:deleted', { room_id: 'b', message_id: 'm', seq: 1 });
+    notifier.toRoom('b', 'message:deleted', { room_id: 'b', message_id: 'm', seq: 1, version: 2 });
     expect(inner.summary()).toEqual([
       'a room:user_joined(u1)',
       'a room:user_joined(u2)',
