@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ErrorBody } from './errors';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import {
+  changesPageSchema,
   emptySchema,
   historyPageSchema,
   inviteListSchema,
@@ -47,6 +48,7 @@ export function createClientEvents(limits: Limits) {
     'message:edit': { payload: p.messageEdit, ack: messageSchema },
     'message:delete': { payload: p.messageRef, ack: emptySchema },
     'message:history': { payload: p.messageHistory, ack: historyPageSchema },
+    'room:sync': { payload: p.roomSync, ack: changesPageSchema },
     'typing:update': { payload: p.typingUpdate, ack: emptySchema },
     'reaction:add': { payload: p.reaction, ack: reactionsStateSchema },
     'reaction:remove': { payload: p.reaction, ack: reactionsStateSchema },

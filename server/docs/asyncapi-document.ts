@@ -147,6 +147,13 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
     example: ex.messageHistoryPayloadExample,
     ackExample: ex.historyPageExample,
   },
+  'room:sync': {
+    summary:
+      'The change feed: every message of the room changed after `after_version` (new, edited, deleted, reacted to, replied to), each once in its current state, ascending by `version`; page while `has_more`, then keep the answer’s `version` for the next sync (the typed client does this after a reconnect).',
+    errors: { NOT_FOUND: NOT_VISIBLE },
+    example: ex.roomSyncPayloadExample,
+    ackExample: ex.changesPageExample,
+  },
   'typing:update': {
     summary: 'Start or stop typing; `is_typing: true` holds for TYPING_TIMEOUT_MS unless renewed.',
     errors: {

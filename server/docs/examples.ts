@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ErrorBody, HttpError } from '../../shared/errors';
 import type {
+  ChangesPage,
   HistoryPage,
   Invite,
   InviteList,
@@ -128,6 +129,13 @@ export const replyExample: Message = {
 
 export const historyPageExample: HistoryPage = { messages: [messageExample, replyExample], has_more: true };
 
+export const changesPageExample: ChangesPage = {
+  room_id: ROOM_ID,
+  messages: [replyExample, messageExample],
+  version: 57,
+  has_more: false,
+};
+
 export const readStateExample: ReadState = { room_id: ROOM_ID, last_read_seq: 42, unread_count: 0 };
 
 export const typingStateExample: TypingState = {
@@ -243,6 +251,7 @@ export const messageHistoryPayloadExample: Input<'messageHistory'> = {
   after_seq: 40,
   limit: 50,
 };
+export const roomSyncPayloadExample: Input<'roomSync'> = { room_id: ROOM_ID, after_version: 50, limit: 50 };
 export const typingUpdatePayloadExample: Input<'typingUpdate'> = { room_id: ROOM_ID, is_typing: true };
 export const reactionPayloadExample: Input<'reaction'> = { message_id: MESSAGE_ID, emoji: '🎉' };
 export const presenceGetPayloadExample: Input<'presenceGet'> = { user_ids: ['bob'] };

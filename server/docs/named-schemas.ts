@@ -4,6 +4,7 @@ import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
 import {
   emptySchema,
   healthSchema,
+  changesPageSchema,
   historyPageSchema,
   inviteListSchema,
   inviteSchema,
@@ -108,6 +109,12 @@ export const objectSchemas: readonly NamedSchema[] = [
     historyPageSchema,
     'Messages in ascending `seq`; `has_more` says whether more exist beyond this page in the direction read.',
     ex.historyPageExample,
+  ),
+  named(
+    'ChangesPage',
+    changesPageSchema,
+    'The messages of a room changed after a version, each once in its current state (tombstones included), ascending by `version`; pass `version` back as `after_version` for the next page or the next sync.',
+    ex.changesPageExample,
   ),
   named('ReadState', readStateSchema, 'The caller’s read position in a room.', ex.readStateExample),
   named('TypingUser', typingUserSchema, 'A user who is typing.'),

@@ -6,11 +6,13 @@ import type { TokenVerifier } from '../auth/jwt';
 import type { Config } from '../config/env';
 import type { RateLimiter } from '../domain/rate-limits';
 import type { Services } from '../domain/services';
+import type { WebhookService } from '../domain/webhooks';
 import type { Logger } from '../logger';
 import { httpMetrics } from '../metrics/http-metrics';
 import type { Metrics } from '../metrics/metrics';
 import { requireAuth } from './auth-middleware';
 import { errorMiddleware, notFoundRoute } from './error-middleware';
+import { refuseUnboundedBody } from './input-guard';
 import { requestLog } from './request-log';
 import { activityRoutes } from './routes/activity-routes';
 import { adminUiRoutes } from './routes/admin-ui-routes';
@@ -20,10 +22,13 @@ import { healthRoutes } from './routes/health-routes';
 import { messageRoutes } from './routes/message-routes';
 import { metricsRoutes } from './routes/metrics-routes';
 import { roomRoutes } from './routes/room-routes';
+import { webhookRoutes } from './routes/webhook-routes';
 
 export interface HttpDeps {
   config: Config;
   services: Services;
+  /** Outgoing webhooks (HTTP only: no socket event reaches them). */
+  webhooks: WebhookService;
   payloads: PayloadSchemas;
   /** Readiness checks by name (storage, redis…); `/readyz` is 503 while any rejects. */
   readiness: Record<string, () => Promise<void>>;
@@ -51,9 +56,11 @@ export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   // Authenticate before reading a body: unauthenticated callers never get a megabyte parsed.
   api.use(requireAuth(deps.verify, deps.rateLimiter));
   api.use(express.json({ limit: deps.config.limits.bodyBytes }));
+  api.use(refuseUnboundedBody);
   api.use(roomRoutes(deps.services, deps.payloads));
   api.use(messageRoutes(deps.services, deps.payloads));
   api.use(activityRoutes(deps.services, deps.payloads));
+  api.use(webhookRoutes(deps.webhooks));
   app.use('/api', api);
 
   app.use(notFoundRoute);

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Ack, AckData, ClientEventName, ClientEvents } from '../../shared/events';
 import { ChatError } from '../../shared/errors';
+import { refuseUnboundedPayload } from '../../shared/schemas/payload-guard';
 import { hasExpired, type Actor } from '../domain/actor';
 import { toWireError } from '../domain/errors';
 import type { Logger } from '../logger';
@@ -152,6 +153,9 @@ async function handle(
     return;
   }
   try {
+    // A binary attachment or an object of thousands of keys is refused before the schema reports
+    // each of its keys one by one.
+    refuseUnboundedPayload(payload);
     const data = await bound.handler(actor, bound.schema.parse(payload));
     answer(shared, socket, name, ack, { ok: true, data });
     observer.eventHandled(name, 'ok', seconds(started));

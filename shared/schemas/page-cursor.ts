@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { entityIdSchema, timestampSchema, userIdSchema } from './primitives';
+import { entityIdSchema, onStrings, timestampSchema, userIdSchema } from './primitives';
 
 /**
  * Where a page of a list ends: the sort key of its last row (a time, then an id to break ties).
@@ -41,7 +41,7 @@ function cursorSchema(idSchema: z.ZodString) {
   const keySchema = z.tuple([timestampSchema, idSchema]);
   return z
     .string()
-    .max(CURSOR_MAX)
+    .max(CURSOR_MAX, onStrings())
     .transform((cursor, ctx): PageKey => {
       const key = decodePageCursor(cursor, keySchema);
       if (key) return key;

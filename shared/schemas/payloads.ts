@@ -5,7 +5,10 @@ import {
   emojiSchema,
   entityIdSchema,
   isHttpUrl,
+  maxChars,
   messageTypeSchema,
+  onArrays,
+  onStrings,
   seqSchema,
   textSchema,
   userIdSchema,
@@ -17,10 +20,12 @@ import { memberCursorSchema, pageCursorSchema } from './page-cursor';
  * configuration, clients use the defaults (see `payloads` in ./events). Unknown keys are refused.
  */
 export function createPayloadSchemas(limits: Limits) {
-  const content = textSchema().trim().min(1, 'must not be empty').max(limits.contentMax);
-  const roomName = textSchema().trim().min(1, 'must not be empty').max(limits.roomNameMax);
-  const description = textSchema().trim().max(limits.descriptionMax);
-  const clientId = textSchema().min(1).max(limits.clientIdMax);
+  // Length bounds run on strings and arrays only, and count UTF-16 code units (see primitives).
+  const content = maxChars(textSchema().trim().min(1, onStrings('must not be empty')), limits.contentMax);
+  const roomName = maxChars(textSchema().trim().min(1, onStrings('must not be empty')), limits.roomNameMax);
+  const description = maxChars(textSchema().trim(), limits.descriptionMax);
+  const clientId = maxChars(textSchema().min(1, onStrings()), limits.clientIdMax);
+  const userIds = (max: number) => z.array(userIdSchema).max(max, onArrays());
   const historyLimit = z.number().int().min(1).max(limits.historyMax);
   const cursor = z.number().int().nonnegative();
   // Room lists, pending-invite lists and member lists share one page size.
@@ -30,7 +35,7 @@ export function createPayloadSchemas(limits: Limits) {
     name: roomName,
     description: description.nullish(),
     is_private: z.boolean().default(false),
-    invited_users: z.array(userIdSchema).max(limits.invitedUsersMax).default([]),
+    invited_users: userIds(limits.invitedUsersMax).default([]),
   };
 
   const messageSendShape = {
@@ -49,7 +54,7 @@ export function createPayloadSchemas(limits: Limits) {
    * HTTP adapter). The contract compares them as strings, so the seed's numeric ids are accepted.
    */
   // Any value is compared with the token's subject as a string: a mismatch is FORBIDDEN, not invalid.
-  const seedUserId = z.union([z.string().max(256), z.number()]).transform(String);
+  const seedUserId = z.union([z.string().max(256, onStrings()), z.number()]).transform(String);
   const seedIdentity = { user_id: seedUserId.optional(), username: displayNameSchema.optional() };
 
   const historyFilter = {
@@ -71,16 +76,21 @@ export function createPayloadSchemas(limits: Limits) {
     }),
     roomInvite: z.strictObject({
       room_id: entityIdSchema,
-      user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
+      user_ids: userIds(limits.invitedUsersMax).min(1, onArrays()),
     }),
     roomRead: z.strictObject({ room_id: entityIdSchema, seq: seqSchema }),
     messageSend: z.strictObject(messageSendShape).superRefine(requireUrlForAttachments),
     messageEdit: z.strictObject({ message_id: entityIdSchema, content }),
     messageRef: z.strictObject({ message_id: entityIdSchema }),
     messageHistory: z.strictObject({ room_id: entityIdSchema, ...historyFilter }),
+    roomSync: z.strictObject({
+      room_id: entityIdSchema,
+      after_version: cursor,
+      limit: historyLimit.nullish(),
+    }),
     typingUpdate: z.strictObject(typingShape),
     reaction: z.strictObject(reactionShape),
-    presenceGet: z.strictObject({ user_ids: z.array(userIdSchema).min(1).max(100) }),
+    presenceGet: z.strictObject({ user_ids: userIds(100).min(1, onArrays()) }),
 
     // HTTP bodies: the socket payloads plus the seed's fields.
     createRoomRequest: z.strictObject({ ...roomCreateShape, creator_id: seedUserId.optional() }),
@@ -90,7 +100,7 @@ export function createPayloadSchemas(limits: Limits) {
     typingRequest: z.strictObject({ ...typingShape, ...seedIdentity }),
     reactionRequest: z.strictObject({ ...reactionShape, user_id: seedUserId.optional() }),
     inviteRequest: z.strictObject({
-      user_ids: z.array(userIdSchema).min(1).max(limits.invitedUsersMax),
+      user_ids: userIds(limits.invitedUsersMax).min(1, onArrays()),
     }),
     readRequest: z.strictObject({ seq: seqSchema }),
     editRequest: z.strictObject({ content }),
@@ -99,6 +109,10 @@ export function createPayloadSchemas(limits: Limits) {
       after_seq: queryInt(cursor).optional(),
       limit: queryInt(historyLimit).optional(),
       parent_id: entityIdSchema.optional(),
+    }),
+    changesQuery: z.strictObject({
+      after_version: queryInt(cursor),
+      limit: queryInt(historyLimit).optional(),
     }),
     pageQuery: z.strictObject({
       limit: queryInt(pageLimit).optional(),

@@ -4,7 +4,7 @@ import { serverEvents, type ServerEventName } from '../events';
 import type { Limits } from '../limits';
 import { messageSchema } from './objects';
 import { createPayloadSchemas } from './payloads';
-import { isHttpUrl, textSchema } from './primitives';
+import { isHttpUrl, maxChars, onStrings, textSchema } from './primitives';
 
 /**
  * The plain WebSocket endpoint `/ws/{room_id}` (the seed's, for clients without Socket.IO): one
@@ -36,7 +36,7 @@ export const PlainWsCloseCode = {
 } as const;
 
 /** Echoed in the answer (pong, ack or error) to the frame that carried it, to pair them up. */
-export const plainWsRequestIdSchema = textSchema().min(1).max(64);
+export const plainWsRequestIdSchema = maxChars(textSchema().min(1, onStrings()), 64);
 
 function broadcastFrame<E extends PlainWsBroadcastEvent>(event: E) {
   return z.strictObject({ type: z.literal(PLAIN_WS_BROADCASTS[event]), data: serverEvents[event] });

@@ -23,7 +23,58 @@ export const textSchema = (): z.ZodString =>
     .refine(isWellFormed, 'must be well-formed Unicode (no lone surrogate)')
     .refine((value) => !value.includes('\u0000'), 'must not contain the NUL character (U+0000)');
 
-export const displayNameSchema = textSchema().trim().min(1).max(DISPLAY_NAME_MAX);
+/** What zod hands a check: the value being parsed. */
+interface CheckedValue {
+  value: unknown;
+}
+
+/**
+ * Options for zod's `.min` / `.max` that run them on strings only. Zod runs length checks on any
+ * value that has a `length`, even one that failed its type check, and a JSON object such as
+ * `{"length": {"toString": ""}}` made the comparison throw a TypeError, which no schema reports:
+ * the service answered 500 INTERNAL_ERROR instead of VALIDATION_ERROR.
+ */
+export const onStrings = (error?: string) => ({
+  when: (payload: CheckedValue): boolean => typeof payload.value === 'string',
+  ...(error === undefined ? {} : { error }),
+});
+
+/** As `onStrings`, for `.min` / `.max` on arrays. */
+export const onArrays = (error?: string) => ({
+  when: (payload: CheckedValue): boolean => Array.isArray(payload.value),
+  ...(error === undefined ? {} : { error }),
+});
+
+/** Code points of a string: a surrogate pair counts once, anything else as one. */
+function codePoints(value: string): number {
+  let count = value.length;
+  for (let i = 0; i < value.length - 1; i += 1) {
+    const high = value.charCodeAt(i);
+    const low = value.charCodeAt(i + 1);
+    if (high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+      count -= 1;
+      i += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * `schema` bounded to `max` characters counted as JavaScript counts them (UTF-16 code units), as
+ * every limit is documented. Zod's `.max` counts code points, so text outside the BMP (emoji)
+ * passed it at up to twice the limit: zod's bound stays (the API documents show it, and it answers
+ * most overlong text) and a refinement refuses what only the code-unit count exceeds.
+ */
+export function maxChars(schema: z.ZodString, max: number): z.ZodString {
+  return schema
+    .max(max, onStrings())
+    .refine(
+      (value) => value.length <= max || codePoints(value) > max,
+      `Too big: expected string to have <=${max} characters`,
+    );
+}
+
+export const displayNameSchema = maxChars(textSchema().trim().min(1, onStrings()), DISPLAY_NAME_MAX);
 
 /** Room and message ids are nanoids; anything else can never name a stored object. */
 export const entityIdSchema = z
@@ -56,5 +107,8 @@ export function isEmoji(value: string): boolean {
 }
 
 export function emojiSchema(maxLength: number) {
-  return textSchema().min(1).max(maxLength).refine(isEmoji, 'must be one emoji or a :short_code:');
+  return maxChars(textSchema().min(1, onStrings()), maxLength).refine(
+    isEmoji,
+    'must be one emoji or a :short_code:',
+  );
 }

@@ -94,6 +94,8 @@ describe('chat client (shared/client)', () => {
         room_id: room.id,
         message_id: sent.id,
         reactions: [{ emoji: '👍', count: 1, user_ids: ['bob'] }],
+        // The message, the reply, its reply count, the edit, then this reaction.
+        version: 5,
       });
       expect(await bob.removeReaction({ message_id: sent.id, emoji: '👍' })).toMatchObject({ reactions: [] });
       expect(await bob.markRead({ room_id: room.id, seq: 2 })).toEqual({

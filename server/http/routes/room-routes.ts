@@ -66,5 +66,11 @@ export function roomRoutes({ rooms, invites, messages }: Services, p: PayloadSch
     res.json(await messages.history(actorOf(res), { room_id, ...query }));
   });
 
+  r.get('/rooms/:room_id/changes', async (req, res) => {
+    const { room_id } = p.roomIdParam.parse(req.params);
+    const query = p.changesQuery.parse(req.query);
+    res.json(await messages.changes(actorOf(res), { room_id, ...query }));
+  });
+
   return r;
 }

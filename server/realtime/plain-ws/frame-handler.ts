@@ -1,5 +1,6 @@
 import type { RawData } from 'ws';
 import { ChatError } from '../../../shared/errors';
+import { refuseUnboundedPayload } from '../../../shared/schemas/payload-guard';
 import {
   PlainWsCloseCode,
   plainWsRequestIdSchema,
@@ -92,6 +93,8 @@ async function handleFrame(
     }
     const json = parseFrame(data, isBinary);
     requestId = requestIdOf(json);
+    // Thousands of unknown keys are refused whole, not reported one by one.
+    refuseUnboundedPayload(json);
     const frame = deps.schemas.clientFrame.parse(json);
     event = `ws:${frame.type}`;
     const reply = await answer(connection, frame, deps.services);

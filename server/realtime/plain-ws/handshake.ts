@@ -1,6 +1,6 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_HTTP_STATUS, type ErrorBody } from '../../../shared/errors';
+import { ERROR_HTTP_STATUS, type ErrorBody, type ErrorDetail } from '../../../shared/errors';
 import { entityIdSchema } from '../../../shared/schemas/primitives';
 import { bearerToken } from '../../auth/jwt';
 
@@ -50,6 +50,53 @@ function offeredProtocols(req: IncomingMessage): string[] {
 /** The token among the offered subprotocols: the first that is not the `bearer` marker. */
 function tokenFromProtocols(protocols: readonly string[]): string | undefined {
   return protocols.find((p) => p.toLowerCase() !== BEARER_PROTOCOL);
+}
+
+/** A Sec-WebSocket-Key as `ws` accepts it: 16 bytes in base64. */
+const WEBSOCKET_KEY = /^[+/0-9A-Za-z]{22}==$/;
+/** A subprotocol name: an RFC 7230 token. */
+const PROTOCOL_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Why an upgrade request to the endpoint is not a WebSocket handshake `ws` would complete, as the
+ * contract's error; undefined for a good one. Checked before the token and the room: `ws` would
+ * refuse such a request only after the user had been admitted (and joined to the room), and with
+ * a bare text answer instead of the contract's error body. The checks are `ws`'s own: method GET
+ * (another method is a route the endpoint does not have: NOT_FOUND, as over HTTP), `Upgrade:
+ * websocket`, a 16-byte base64 key, version 13 or 8, and subprotocols that are distinct tokens.
+ */
+export function malformedUpgrade(req: IncomingMessage): ErrorBody | undefined {
+  if (req.method !== 'GET') {
+    return { code: 'NOT_FOUND', message: `No route for ${req.method ?? '?'} /ws/{room_id}` };
+  }
+  const details: ErrorDetail[] = [];
+  if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
+    details.push({ field: 'upgrade', reason: 'must be websocket' });
+  }
+  const key = req.headers['sec-websocket-key'];
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) {
+    details.push({ field: 'sec-websocket-key', reason: 'must be 16 bytes in base64' });
+  }
+  const version = Number(req.headers['sec-websocket-version']);
+  if (version !== 13 && version !== 8) {
+    details.push({ field: 'sec-websocket-version', reason: 'must be 13' });
+  }
+  const protocols = req.headers['sec-websocket-protocol'];
+  if (protocols !== undefined && !isProtocolList(protocols)) {
+    details.push({ field: 'sec-websocket-protocol', reason: 'must be distinct tokens separated by commas' });
+  }
+  const first = details[0];
+  if (!first) return undefined;
+  return {
+    code: 'VALIDATION_ERROR',
+    message: `Not a WebSocket handshake: ${first.field} ${first.reason}`,
+    details,
+  };
+}
+
+function isProtocolList(header: string): boolean {
+  const names = header.split(',').map((name) => name.replace(/^[ \t]+|[ \t]+$/g, ''));
+  return names.every((name) => PROTOCOL_TOKEN.test(name)) && new Set(names).size === names.length;
 }
 
 /**

@@ -17,7 +17,7 @@ import type { EventObserver } from '../event-handler';
 import { atTokenExpiry } from '../token-expiry';
 import { PlainWsConnection, type PlainWsOutputGuard } from './connection';
 import { serveFrames, type FrameDeps } from './frame-handler';
-import { chooseProtocol, readTarget, refuseUpgrade, type PlainWsTarget } from './handshake';
+import { chooseProtocol, malformedUpgrade, readTarget, refuseUpgrade, type PlainWsTarget } from './handshake';
 import type { PlainWsHub } from './plain-ws-hub';
 
 /** How often each connection is pinged; one that missed the previous ping is cut. */
@@ -228,7 +228,10 @@ export function attachPlainWs(httpServer: http.Server, deps: PlainWsDeps): Attac
   httpServer.on('upgrade', (req, socket, head) => {
     const target = readTarget(req);
     if (target) {
+      // Refused before anyone is admitted: a handshake `ws` would refuse anyway must not join a room.
+      const malformed = malformedUpgrade(req);
       if (closing) socket.destroy();
+      else if (malformed) refuseUpgrade(socket, malformed);
       else void upgrade(req, socket, head, target);
     } else if (!deps.ownedElsewhere(req.url ?? '/')) {
       // Nobody else answers it (Socket.IO is told not to destroy foreign upgrades): refuse now
