@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
 import express from 'express';
 import { nanoid } from 'nanoid';
 import { Server } from 'socket.io';
@@ -10,6 +11,7 @@ import type { Config } from './config/env';
 import { CoalescingNotifier } from './domain/coalescing-notifier';
 import { createServices, type Services } from './domain/services';
 import { UserDirectory } from './domain/user-directory';
+import { WebhookService } from './domain/webhooks';
 import { answerClientErrors } from './http/client-error';
 import { clientAddressOf } from './http/client-address';
 import { configureHttpApp } from './http/http-app';
@@ -30,6 +32,11 @@ import { openSharedState } from './shared-state/open-shared-state';
 import { AccessCachingStore } from './store/cache/access-cache';
 import { openStore } from './store/open-store';
 import type { ChatStore } from './store/types';
+import { WebhookDispatcher } from './webhooks/dispatcher';
+import { NudgingNotifier } from './webhooks/nudging-notifier';
+import { createDeliveryBuilder } from './webhooks/payloads';
+import { WebhookSender } from './webhooks/sender';
+import { UrlGuard } from './webhooks/url-guard';
 
 export interface ChatApp {
   readonly config: Config;
@@ -38,6 +45,8 @@ export interface ChatApp {
   readonly expressApp: express.Express;
   readonly io: ChatServer;
   readonly services: Services;
+  /** Outgoing webhooks: hooks and their delivery logs (docs/webhooks.md). */
+  readonly webhooks: WebhookService;
   readonly store: ChatStore;
   /** Starts serving on the configured host and port (0 picks a free port); resolves with the base URL. */
   listen(): Promise<{ port: number; url: string }>;
@@ -106,9 +115,33 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     new FanOutNotifier(new SocketNotifier(nsp), plainWsHub, relay),
     { windowMs: config.announceWindowMs },
   );
+  // Outgoing webhooks: every node runs the dispatcher; the one holding the lease delivers.
+  const webhookGuard = new UrlGuard(config.webhooks.allowedHosts);
+  const webhookSender = new WebhookSender(webhookGuard, config.webhooks.timeoutMs);
+  const dispatcher = new WebhookDispatcher({
+    store: store.webhooks,
+    deliveriesFor: createDeliveryBuilder({ store, newId: () => nanoid(), now: () => new Date() }),
+    send: (request, signal) => webhookSender.send(request, signal),
+    policy: config.webhooks,
+    pollMs: config.webhooks.pollMs,
+    leaseMs: config.webhooks.leaseMs,
+    node: `${hostname()}:${process.pid}:${nanoid(8)}`,
+    logger,
+    closeGraceMs: closeGraceMsOf(config),
+  });
+  const webhooks = new WebhookService({
+    store,
+    webhooks: store.webhooks,
+    guard: webhookGuard,
+    rateLimiter: shared.rateLimiter,
+    now: () => new Date(),
+    newId: () => nanoid(),
+    onDue: () => dispatcher.nudge(),
+  });
   const services = createServices({
     store,
-    notifier: announcements,
+    // A change made here wakes the dispatcher, so its webhooks go out without waiting for a poll.
+    notifier: new NudgingNotifier(announcements, () => dispatcher.nudge()),
     presence,
     typing,
     rateLimiter,
@@ -150,6 +183,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
   configureHttpApp(app, {
     config,
     services,
+    webhooks,
     payloads: createPayloadSchemas(config.limits),
     readiness: { storage: () => store.ping(), ...shared.readiness },
     verify,
@@ -164,7 +198,8 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     connections.add(connection);
     connection.once('close', () => connections.delete(connection));
   });
-  const closeGraceMs = Math.min(5000, Math.floor(config.shutdownTimeoutMs / 2));
+  const closeGraceMs = closeGraceMsOf(config);
+  dispatcher.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -173,6 +208,7 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
     expressApp: app,
     io,
     services,
+    webhooks,
     store,
     listen: () =>
       new Promise((resolve, reject) => {
@@ -189,7 +225,9 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // io.close() disconnects every socket and closes the HTTP server; idle keep-alive
         // connections are dropped at once. Requests in flight get a grace period, then whatever
         // is still open (a client that never sent a request, a websocket that does not answer
-        // the close handshake) is cut, so shutdown cannot hang on a peer.
+        // the close handshake) is cut, so shutdown cannot hang on a peer. The webhook dispatcher
+        // stops alongside (its sends in flight get the same grace) and is done before the store closes.
+        const dispatcherStopped = dispatcher.close();
         announcements.close();
         plainWs.close();
         relay?.close();
@@ -205,10 +243,16 @@ export async function createApp(config: Config, logger: Logger = createLogger(co
         // Disconnects record last_seen: let that finish before the database closes.
         await chat.settle();
         await plainWs.settle();
+        await dispatcherStopped;
         await shared.close();
         await store.close();
       })();
       return closing;
     },
   };
+}
+
+/** How long requests (and webhook sends) in flight may finish when the server stops. */
+function closeGraceMsOf(config: Config): number {
+  return Math.min(5000, Math.floor(config.shutdownTimeoutMs / 2));
 }

@@ -6,3 +6,4 @@ export * from './schemas/objects';
 export * from './schemas/payloads';
 export * from './schemas/plain-ws';
 export * from './schemas/primitives';
+export * from './schemas/webhooks';

@@ -11,6 +11,11 @@ const claimsSchema = z.object({
   sub: userIdSchema,
   name: displayNameSchema.optional(),
   exp: z.number().optional(),
+  /**
+   * Service-wide webhooks (docs/webhooks.md). Only `true` grants anything; any other value is read
+   * as absent rather than refusing a token some other issuer gave an `admin` claim of its own.
+   */
+  admin: z.boolean().optional().catch(undefined),
 });
 
 export type TokenVerifier = (token: string | undefined) => Promise<Actor>;
@@ -24,8 +29,13 @@ export function createTokenVerifier(secret: string): TokenVerifier {
       const { payload } = await jwtVerify(token, key, { algorithms: [ALGORITHM] });
       const claims = claimsSchema.parse(payload);
       // A token without a display name falls back to its user id.
-      const actor: Actor = { id: claims.sub, name: claims.name ?? claims.sub };
-      return claims.exp === undefined ? actor : { ...actor, expiresAt: claims.exp * 1000 };
+      const actor: Actor = {
+        id: claims.sub,
+        name: claims.name ?? claims.sub,
+        ...(claims.exp === undefined ? {} : { expiresAt: claims.exp * 1000 }),
+        ...(claims.admin === true ? { admin: true } : {}),
+      };
+      return actor;
     } catch {
       throw unauthorized('invalid or expired token');
     }
@@ -34,11 +44,11 @@ export function createTokenVerifier(secret: string): TokenVerifier {
 
 export async function signToken(
   secret: string,
-  user: { id: string; name: string },
+  user: { id: string; name: string; admin?: boolean },
   /** A lifetime such as "24h", "7d" or "15m". */
   expiresIn = '24h',
 ): Promise<string> {
-  return new SignJWT({ name: user.name })
+  return new SignJWT({ name: user.name, ...(user.admin ? { admin: true } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(user.id)
     .setIssuedAt()

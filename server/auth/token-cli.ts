@@ -1,6 +1,7 @@
 /**
- * `npm run -s token -- <user_id> [display name] [--expires-in 24h]`: prints a token signed with the
- * configured JWT_SECRET (read from the environment or .env), for local use.
+ * `npm run -s token -- <user_id> [display name] [--expires-in 24h] [--admin]`: prints a token signed
+ * with the configured JWT_SECRET (read from the environment or .env), for local use. `--admin` adds
+ * the `admin: true` claim (service-wide webhooks).
  *
  * Exit codes: 0 a token (or the help) was printed; 2 bad usage (unknown option, bad user id, name
  * or lifetime), with the reason on stderr; 1 anything else (an invalid configuration, for one).
@@ -11,13 +12,14 @@ import { displayNameSchema, userIdSchema } from '../../shared/schemas/primitives
 import { loadConfig } from '../config/env';
 import { signToken } from './jwt';
 
-const USAGE = `usage: npm run -s token -- <user_id> [display name] [--expires-in <lifetime>]
+const USAGE = `usage: npm run -s token -- <user_id> [display name] [--expires-in <lifetime>] [--admin]
 
 Prints a token (HS256 JWT) signed with JWT_SECRET, read from the environment or .env.
 
   user_id          1-64 characters of A-Z a-z 0-9 _ . : @ -
   display name     1-64 characters (default: the user id); the words after user_id
   --expires-in     lifetime such as 15m, 24h or 7d (default 24h)
+  --admin          adds the admin claim: may manage service-wide webhooks (docs/webhooks.md)
   -h, --help       prints this help
 
 Example: export CHAT_TOKEN=$(npm run -s token -- alice "Alice Liddell")
@@ -32,6 +34,7 @@ interface Request {
   userId: string;
   name: string;
   expiresIn: string;
+  admin: boolean;
 }
 
 /** Reads the command line; `undefined` when help was asked for. Throws a UsageError otherwise. */
@@ -43,6 +46,7 @@ function parseCommandLine(argv: string[]): Request | undefined {
       options: {
         help: { type: 'boolean', short: 'h' },
         'expires-in': { type: 'string' },
+        admin: { type: 'boolean' },
       },
       allowPositionals: true,
       strict: true,
@@ -67,7 +71,7 @@ function parseCommandLine(argv: string[]): Request | undefined {
   if (!LIFETIME.test(expiresIn)) {
     throw new UsageError(`--expires-in ${JSON.stringify(expiresIn)}: give a lifetime such as 15m, 24h or 7d`);
   }
-  return { userId: id.data, name: name.data, expiresIn };
+  return { userId: id.data, name: name.data, expiresIn, admin: values.admin === true };
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -91,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const token = await signToken(
     config.jwtSecret,
-    { id: request.userId, name: request.name },
+    { id: request.userId, name: request.name, admin: request.admin },
     request.expiresIn,
   );
   process.stdout.write(`${token}\n`);

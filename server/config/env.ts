@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { DEFAULT_LIMITS, type Limits } from '../../shared/limits';
 import { DEFAULT_COALESCING } from '../domain/coalescing-notifier';
 import { DEFAULT_RATE_BUDGETS, type RateBudgets } from '../domain/rate-limits';
+import { parseAllowedHosts } from '../webhooks/allowed-hosts';
+import { DEFAULT_WEBHOOK_SETTINGS as WEBHOOK, type WebhookSettings } from '../webhooks/settings';
 
 const DEV_JWT_SECRET = 'chat-service-development-secret-do-not-use-in-production';
 const MIN_SECRET_LENGTH = 32;
@@ -105,6 +107,29 @@ const envSchema = z.object({
   SOCKET_WRITE_COALESCE_MS: int(0, 0).pipe(z.number().max(50)),
   /** Joins and presence changes of a busy room go out as one batch per this many ms; 0: never held. */
   ANNOUNCE_WINDOW_MS: int(DEFAULT_COALESCING.windowMs, 0).pipe(z.number().max(1000)),
+  /**
+   * Host names, addresses and CIDR subnets webhooks may reach although they are loopback,
+   * private or link-local (docs/webhooks.md), comma-separated.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const { allowed, refused } = parseAllowedHosts(value);
+      for (const bad of refused) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(bad)} is neither a host name, an IP address nor a CIDR subnet (10.0.0.0/8)`,
+        });
+      }
+      return allowed;
+    }),
+  WEBHOOK_TIMEOUT_MS: int(WEBHOOK.timeoutMs, 100).pipe(z.number().max(120_000)),
+  WEBHOOK_RETRY_BASE_MS: int(WEBHOOK.retryBaseMs, 1),
+  WEBHOOK_RETRY_MAX_MS: int(WEBHOOK.retryMaxMs, 1),
+  WEBHOOK_MAX_ATTEMPTS: int(WEBHOOK.maxAttempts, 1).pipe(z.number().max(100)),
+  WEBHOOK_POLL_MS: int(WEBHOOK.pollMs, 10),
+  WEBHOOK_LEASE_MS: int(WEBHOOK.leaseMs, 1000),
 });
 
 export type StorageConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -144,6 +169,8 @@ export interface Config {
   socketWriteCoalesceMs: number;
   /** Joins and presence changes of a busy room are sent as one batch per this many ms; 0: never held. */
   announceWindowMs: number;
+  /** Outgoing webhooks: what they may reach, timeouts, retries, the dispatcher's rhythm. */
+  webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -181,6 +208,13 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (e.MAX_REACTIONS_PER_USER > e.MAX_REACTIONS_PER_MESSAGE) {
     throw new ConfigError('MAX_REACTIONS_PER_USER must not exceed MAX_REACTIONS_PER_MESSAGE.');
+  }
+  if (e.WEBHOOK_RETRY_BASE_MS > e.WEBHOOK_RETRY_MAX_MS) {
+    throw new ConfigError('WEBHOOK_RETRY_BASE_MS must not exceed WEBHOOK_RETRY_MAX_MS.');
+  }
+  if (e.WEBHOOK_POLL_MS * 3 > e.WEBHOOK_LEASE_MS) {
+    // The lease is renewed by the polling rounds: at least three of them within each lease.
+    throw new ConfigError('WEBHOOK_LEASE_MS must be at least three times WEBHOOK_POLL_MS.');
   }
   return {
     env: e.NODE_ENV,
@@ -241,6 +275,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     storeWriteWindowMs: e.STORE_WRITE_WINDOW_MS,
     socketWriteCoalesceMs: e.SOCKET_WRITE_COALESCE_MS,
     announceWindowMs: e.ANNOUNCE_WINDOW_MS,
+    webhooks: {
+      allowedHosts: e.WEBHOOK_ALLOWED_HOSTS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: e.WEBHOOK_RETRY_BASE_MS,
+      retryMaxMs: e.WEBHOOK_RETRY_MAX_MS,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      pollMs: e.WEBHOOK_POLL_MS,
+      leaseMs: e.WEBHOOK_LEASE_MS,
+    },
   };
 }
 

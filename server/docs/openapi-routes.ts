@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../shared/errors';
 import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
 import {
   healthSchema,
+  changesPageSchema,
   historyPageSchema,
   inviteListSchema,
   memberListSchema,
@@ -15,15 +16,31 @@ import {
   typingStateSchema,
 } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
+import {
+  createdWebhookSchema,
+  createWebhookRequestSchema,
+  updateWebhookRequestSchema,
+  webhookDeliveryListSchema,
+  webhookDeliveryParamsSchema,
+  webhookDeliveryQuerySchema,
+  webhookDeliverySchema,
+  webhookIdParamSchema,
+  webhookListQuerySchema,
+  webhookListSchema,
+  webhookSchema,
+} from '../../shared/schemas/webhooks';
+import { WEBHOOKS_PER_SCOPE_MAX } from '../domain/webhooks';
 import { DEFAULT_RATE_BUDGETS as BUDGET } from '../domain/rate-limits';
 import { livenessSchema, readinessSchema } from './health-schemas';
 
-export type Tag = 'Rooms' | 'Messages' | 'Activity' | 'Service';
+export type Tag = 'Rooms' | 'Messages' | 'Activity' | 'Webhooks' | 'Service';
 
 export const TAGS: Readonly<Record<Tag, string>> = {
   Rooms: 'Create, list, read, join, leave and invite to rooms; pending invitations; read positions.',
   Messages: 'Post, read, edit and delete messages; history and threads.',
   Activity: 'Typing indicators, reactions and presence.',
+  Webhooks:
+    'Outgoing webhooks: signed HTTP POSTs of a room’s changes (Standard Webhooks), their delivery log and redelivery. See docs/webhooks.md.',
   Service: 'Health, readiness, metrics and this document. No token needed.',
 };
 
@@ -239,6 +256,19 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
     },
     {
       method: 'get',
+      path: '/api/rooms/{room_id}/changes',
+      operationId: 'listChanges',
+      summary: 'Read what changed in a room since a version (the change feed)',
+      description:
+        'Every message of the room changed after `after_version` (new, edited, deleted, reacted to, replied to), each once in its current state, ascending by `version`. Page while `has_more`, passing the answer’s `version` back as `after_version`; after the last page keep `version` for the next sync. Versions rise by one with every change in the room, and every Message carries the version of its latest change.',
+      tag: 'Messages',
+      params: p.roomIdParam,
+      query: p.changesQuery,
+      answers: [{ status: 200, description: 'A page of changed messages.', schema: changesPageSchema }],
+      errors: { NOT_FOUND: NOT_VISIBLE },
+    },
+    {
+      method: 'get',
       path: '/api/messages/{id}',
       operationId: 'getMessage',
       summary: 'Get a message',
@@ -347,6 +377,7 @@ export function apiRoutes(p: PayloadSchemas): RouteDoc[] {
       answers: [{ status: 200, description: 'Every member’s presence.', schema: presenceListSchema }],
       errors: { FORBIDDEN: NOT_MEMBER, NOT_FOUND: NOT_VISIBLE },
     },
+    ...webhookRouteDocs(),
   ];
 }
 
@@ -418,3 +449,165 @@ export const serviceRoutes: readonly RouteDoc[] = [
     ],
   },
 ];
+
+// ---- Webhooks -------------------------------------------------------------------------------
+
+/** The webhook objects under the names both the document and docs/webhooks.md use (named once). */
+const WEBHOOK_DOCS = {
+  webhook: webhookSchema.meta({
+    id: 'Webhook',
+    description:
+      'An outgoing webhook. `room_id` null: a service-wide hook (every room). `active` false: a delivery used up its attempts (`failing_since` says when); nothing more is sent until it is set true again. The signing secret is shown only when the hook is created.',
+  }),
+  created: createdWebhookSchema.meta({
+    id: 'CreatedWebhook',
+    description:
+      'A new hook with its signing secret (`whsec_` and base64), shown this once: receivers verify each delivery with it.',
+  }),
+  list: webhookListSchema.meta({
+    id: 'WebhookList',
+    description:
+      'A page of hooks, oldest first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
+  }),
+  delivery: webhookDeliverySchema.meta({
+    id: 'WebhookDelivery',
+    description:
+      'One event for one hook. `id` is the `webhook-id` header, the same on every attempt; `payload` is the body exactly as sent and signed.',
+  }),
+  deliveries: webhookDeliveryListSchema.meta({
+    id: 'WebhookDeliveryList',
+    description:
+      'A page of a hook’s deliveries, newest first. `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
+  }),
+  createRequest: createWebhookRequestSchema.meta({
+    id: 'CreateWebhookRequest',
+    description:
+      'A new hook: where to POST, which events. With `room_id`, the room’s events (the caller must own the room); without, every room’s (the token needs `admin: true`). `secret` (`whsec_` and the base64 of 24-64 random bytes) is generated when absent.',
+  }),
+  updateRequest: updateWebhookRequestSchema.meta({
+    id: 'UpdateWebhookRequest',
+    description:
+      'What to change; at least one field. `active: true` resumes a failing hook: its waiting deliveries go out, in order.',
+  }),
+};
+
+const HOOK_NOT_VISIBLE = 'no such hook, or it is a hook of a private room the caller is not a member of';
+const HOOK_FORBIDDEN =
+  'the hook is a room’s and the caller is not an owner of the room (nor an admin), or it is service-wide and the token has no admin claim';
+const REFUSED_URL =
+  'the body breaks its schema (`details` names each field), or `url` is refused: not http(s), or its host is or resolves to a loopback, private, link-local, unique-local, carrier-grade NAT, multicast or reserved address that WEBHOOK_ALLOWED_HOSTS does not allow';
+
+/** The routes of server/http/routes/webhook-routes.ts. */
+function webhookRouteDocs(): RouteDoc[] {
+  return [
+    {
+      method: 'post',
+      path: '/api/webhooks',
+      operationId: 'createWebhook',
+      summary: 'Create a webhook',
+      description: `It receives the changes made from its creation on (one made a moment before may be included). The URL is checked now and at every connection (server-side request forgery: see docs/webhooks.md). At most ${WEBHOOKS_PER_SCOPE_MAX} hooks per room, and ${WEBHOOKS_PER_SCOPE_MAX} service-wide.`,
+      tag: 'Webhooks',
+      body: WEBHOOK_DOCS.createRequest,
+      answers: [
+        {
+          status: 201,
+          description: 'The hook, with its secret (shown only here).',
+          schema: WEBHOOK_DOCS.created,
+        },
+      ],
+      errors: {
+        VALIDATION_ERROR: REFUSED_URL,
+        FORBIDDEN:
+          'the caller is not an owner of the room, or (without `room_id`) the token has no admin claim',
+        NOT_FOUND: NOT_VISIBLE,
+        CONFLICT: `the room (or the service) already has ${WEBHOOKS_PER_SCOPE_MAX} hooks`,
+        RATE_LIMITED: `more than the per-user room budget (default ${BUDGET.roomsPerMinute} a minute), ${OR_UNAUTHENTICATED}`,
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/webhooks',
+      operationId: 'listWebhooks',
+      summary: 'List a room’s webhooks, or the service-wide ones',
+      description:
+        'With `room_id`: that room’s hooks (its owners, and admins). Without: the service-wide hooks (admins). Oldest first, a page at a time.',
+      tag: 'Webhooks',
+      query: webhookListQuerySchema,
+      answers: [{ status: 200, description: 'A page of hooks.', schema: WEBHOOK_DOCS.list }],
+      errors: {
+        FORBIDDEN:
+          'the caller is not an owner of the room, or (without `room_id`) the token has no admin claim',
+        NOT_FOUND: NOT_VISIBLE,
+        RATE_LIMITED: READ_LIMITED,
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/webhooks/{id}',
+      operationId: 'getWebhook',
+      summary: 'Get a webhook',
+      tag: 'Webhooks',
+      params: webhookIdParamSchema,
+      answers: [{ status: 200, description: 'The hook (without its secret).', schema: WEBHOOK_DOCS.webhook }],
+      errors: { FORBIDDEN: HOOK_FORBIDDEN, NOT_FOUND: HOOK_NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    },
+    {
+      method: 'patch',
+      path: '/api/webhooks/{id}',
+      operationId: 'updateWebhook',
+      summary: 'Change a webhook, or resume a failing one',
+      description:
+        'A new `url` is checked as on creation. A new `secret` signs every attempt from now on, earlier deliveries’ retries included. `active: true` clears `failing_since` and resumes deliveries in order; `active: false` pauses them (they wait).',
+      tag: 'Webhooks',
+      params: webhookIdParamSchema,
+      body: WEBHOOK_DOCS.updateRequest,
+      answers: [{ status: 200, description: 'The changed hook.', schema: WEBHOOK_DOCS.webhook }],
+      errors: {
+        VALIDATION_ERROR: REFUSED_URL,
+        FORBIDDEN: HOOK_FORBIDDEN,
+        NOT_FOUND: HOOK_NOT_VISIBLE,
+        RATE_LIMITED: READ_LIMITED,
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/webhooks/{id}',
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook',
+      description: 'Its deliveries and their log go with it; nothing more is sent.',
+      tag: 'Webhooks',
+      params: webhookIdParamSchema,
+      answers: [{ status: 204, description: 'Deleted.' }],
+      errors: { FORBIDDEN: HOOK_FORBIDDEN, NOT_FOUND: HOOK_NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    },
+    {
+      method: 'get',
+      path: '/api/webhooks/{id}/deliveries',
+      operationId: 'listWebhookDeliveries',
+      summary: 'A webhook’s delivery log',
+      description:
+        'Newest first, a page at a time: each delivery’s status (`pending`, `delivered`, `failed`), attempts, last answer or error, and the body sent.',
+      tag: 'Webhooks',
+      params: webhookIdParamSchema,
+      query: webhookDeliveryQuerySchema,
+      answers: [{ status: 200, description: 'A page of deliveries.', schema: WEBHOOK_DOCS.deliveries }],
+      errors: { FORBIDDEN: HOOK_FORBIDDEN, NOT_FOUND: HOOK_NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    },
+    {
+      method: 'post',
+      path: '/api/webhooks/{id}/deliveries/{delivery_id}/redeliver',
+      operationId: 'redeliverWebhookDelivery',
+      summary: 'Send a delivery again',
+      description:
+        'The same event, id and body, due at once with its attempts counted afresh, whatever its status. On a failing hook this also resumes the hook.',
+      tag: 'Webhooks',
+      params: webhookDeliveryParamsSchema,
+      answers: [{ status: 200, description: 'The delivery, pending again.', schema: WEBHOOK_DOCS.delivery }],
+      errors: {
+        FORBIDDEN: HOOK_FORBIDDEN,
+        NOT_FOUND: `${HOOK_NOT_VISIBLE}, or no such delivery of this hook`,
+        RATE_LIMITED: READ_LIMITED,
+      },
+    },
+  ];
+}

@@ -4,6 +4,11 @@ export interface Actor {
   readonly name: string;
   /** When the token that vouches for this actor expires (ms since the epoch), if it does. */
   readonly expiresAt?: number;
+  /**
+   * The token's `admin: true` claim: may manage service-wide webhooks (and every hook). Absent for
+   * everyone else; nothing else depends on it.
+   */
+  readonly admin?: boolean;
 }
 
 export function hasExpired(actor: Actor, now = Date.now()): boolean {

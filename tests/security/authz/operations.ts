@@ -2,12 +2,14 @@ import type { ClientEventName } from '../../../shared/events';
 import {
   inviteListSchema,
   memberListSchema,
+  changesPageSchema,
   historyPageSchema,
   messageSchema,
   presenceListSchema,
   roomDetailSchema,
   roomListSchema,
 } from '../../../shared/schemas/objects';
+import { createdWebhookSchema, webhookListSchema } from '../../../shared/schemas/webhooks';
 import type { ActorId, SignedInActor, TokenlessActor } from './actors';
 import { na, notFound, type Expected, type NotApplicable } from './outcomes';
 import type { Target } from './scenes';
@@ -123,6 +125,32 @@ const membersOnly = {
   invitee: notFound('room_id'),
   formerMember: notFound('room_id'),
 } as const;
+
+/** Managing a room's hooks: its owners only; a private room's are invisible to non-members. */
+const ownersOnly = {
+  owner: 'ok',
+  member: FORBIDDEN,
+  nonMemberPublic: FORBIDDEN,
+  nonMemberPrivate: notFound('room_id'),
+  invitee: notFound('room_id'),
+  formerMember: notFound('room_id'),
+} as const;
+
+/** Service-wide hooks: the admin claim, which no actor of the matrix holds. */
+const adminsOnly = {
+  owner: FORBIDDEN,
+  member: FORBIDDEN,
+  nonMemberPublic: FORBIDDEN,
+  nonMemberPrivate: FORBIDDEN,
+  invitee: FORBIDDEN,
+  formerMember: FORBIDDEN,
+} as const;
+
+/**
+ * A public address (a documentation one, never routed) for hooks made here, subscribed only to
+ * `member.left`, which no row causes in a room that has a hook: nothing is ever sent to it.
+ */
+const UNREACHED_HOOK_URL = 'https://203.0.113.10/hook';
 
 /** Frames go over an open connection, which only a member holds (opening one joins, see ws.connect). */
 const onlyMembersConnect: Record<Exclude<ActorId, 'owner' | 'member' | 'impersonator'>, NotApplicable> = {
@@ -436,6 +464,20 @@ export const OPERATIONS: readonly Operation[] = [
       expect(historyPageSchema.parse(data).messages.map((m) => m.id)).toContain(target.rootId),
   },
   {
+    id: 'room.sync',
+    socket: { event: 'room:sync', payload: (t) => ({ room_id: t.roomId, after_version: 0 }) },
+    http: {
+      route: 'GET /api/rooms/{room_id}/changes',
+      params: roomParam,
+      query: () => ({ after_version: '0' }),
+      status: 200,
+    },
+    mutates: false,
+    expect: { ...readable, ...roomOperation, ...noIdentityField, ...withoutValidToken },
+    check: (data, { target }) =>
+      expect(changesPageSchema.parse(data).messages.map((m) => m.id)).toContain(target.rootId),
+  },
+  {
     id: 'message.history-of-thread',
     socket: { event: 'message:history', payload: (t) => ({ room_id: t.roomId, parent_id: t.rootId }) },
     http: {
@@ -678,6 +720,84 @@ export const OPERATIONS: readonly Operation[] = [
       for (const id of NEVER_LISTED) expect(ids).not.toContain(id);
     },
   },
+
+  // ---- Webhooks ----------------------------------------------------------------------------
+  // A room's hooks are its owners'; service-wide hooks need the token's `admin` claim, which no
+  // actor here holds. Admins, and the rows on an existing hook (get, change, delete, its log,
+  // redeliver: owner, member, non-members, admin, bad tokens), are tests/webhooks/api.test.ts's;
+  // here, the routes on a hook id that does not exist answer NOT_FOUND to everyone signed in.
+  {
+    id: 'webhook.create',
+    http: {
+      route: 'POST /api/webhooks',
+      body: (t) => ({ url: UNREACHED_HOOK_URL, events: ['member.left'], room_id: t.roomId }),
+      status: 201,
+    },
+    mutates: true,
+    expect: { ...ownersOnly, ...roomOperation, ...noIdentityField, ...withoutValidToken },
+    check: (data, { target }) => {
+      const hook = createdWebhookSchema.parse(data);
+      expect([hook.room_id, hook.created_by, hook.active]).toEqual([target.roomId, target.self, true]);
+      expect(hook.secret).toMatch(/^whsec_/);
+    },
+  },
+  {
+    id: 'webhook.create-service-wide',
+    http: {
+      route: 'POST /api/webhooks',
+      body: () => ({ url: UNREACHED_HOOK_URL, events: ['member.left'] }),
+      status: 201,
+    },
+    // Refused to everyone here: nothing changes.
+    mutates: false,
+    expect: { ...adminsOnly, ...roomOperation, ...noIdentityField, ...withoutValidToken },
+  },
+  {
+    id: 'webhook.list',
+    http: { route: 'GET /api/webhooks', query: (t) => ({ room_id: t.roomId }), status: 200 },
+    mutates: false,
+    expect: { ...ownersOnly, ...roomOperation, ...noIdentityField, ...withoutValidToken },
+    check: (data, { target }) => {
+      const { webhooks } = webhookListSchema.parse(data);
+      expect(webhooks.filter((h) => h.room_id !== target.roomId)).toEqual([]);
+      expect(webhooks.filter((h) => 'secret' in h)).toEqual([]);
+    },
+  },
+  {
+    id: 'webhook.list-service-wide',
+    http: { route: 'GET /api/webhooks', status: 200 },
+    mutates: false,
+    expect: { ...adminsOnly, ...roomOperation, ...noIdentityField, ...withoutValidToken },
+  },
+  ...(
+    [
+      ['get', 'GET /api/webhooks/{id}', undefined, 200],
+      ['update', 'PATCH /api/webhooks/{id}', { active: false }, 200],
+      ['delete', 'DELETE /api/webhooks/{id}', undefined, 204],
+      ['deliveries', 'GET /api/webhooks/{id}/deliveries', undefined, 200],
+      ['redeliver', 'POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver', undefined, 200],
+    ] as const
+  ).map(([name, route, body, status]): Operation => ({
+    id: `webhook.${name}-of-an-unknown-hook`,
+    http: {
+      route,
+      params: () => ({ id: 'no-such-hook', delivery_id: 'no-such-delivery' }),
+      ...(body ? { body: () => body } : {}),
+      status,
+    },
+    mutates: false,
+    expect: {
+      owner: notFound('id'),
+      member: notFound('id'),
+      nonMemberPublic: notFound('id'),
+      nonMemberPrivate: notFound('id'),
+      invitee: notFound('id'),
+      formerMember: notFound('id'),
+      ...roomOperation,
+      ...noIdentityField,
+      ...withoutValidToken,
+    },
+  })),
 
   // ---- The plain WebSocket /ws/{room_id} ---------------------------------------------------
   {

@@ -408,6 +408,34 @@ export function plausibleFields(world: World, limits: Limits): Record<string, fc
       { weight: 3, arbitrary: fc.constantFrom('r-1', 'abc') },
       { weight: 1, arbitrary: textAround(64) },
     ),
+    // Webhooks: URLs on this machine or refused without a lookup (no name to resolve).
+    url: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(
+          'http://127.0.0.1:9/hook',
+          'http://10.0.0.1/hook',
+          'http://[::1]/hook',
+          'http://169.254.169.254/latest',
+          'ftp://127.0.0.1/hook',
+          'not a url',
+        ),
+      },
+      { weight: 1, arbitrary: oddString },
+      { weight: 1, arbitrary: longString([2047, 2049], 10_000) },
+    ),
+    events: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(['message.new'], ['member.joined', 'message.deleted'], [], ['nope']),
+      },
+      { weight: 1, arbitrary: jsonValue },
+    ),
+    secret: fc.oneof(
+      { weight: 2, arbitrary: fc.constant(`whsec_${Buffer.alloc(24, 7).toString('base64')}`) },
+      { weight: 1, arbitrary: oddString },
+    ),
+    active: bool,
   };
 }
 

@@ -18,6 +18,9 @@ export const FUZZ_SERVER_ENV: Readonly<Record<string, string>> = {
   RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000',
   RATE_LIMIT_HANDSHAKES_PER_MINUTE: '1000000',
   MAX_CONNECTIONS_PER_USER: '200',
+  // Webhook URLs the fuzzing creates may point at this machine only (a closed port: every delivery
+  // is refused at once), so nothing leaves it.
+  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
 };
 
 export interface FuzzServer {

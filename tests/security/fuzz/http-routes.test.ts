@@ -26,6 +26,7 @@ import {
 } from '../../../shared/schemas/objects';
 import { createPayloadSchemas } from '../../../shared/schemas/payloads';
 import { userIdSchema, displayNameSchema } from '../../../shared/schemas/primitives';
+import * as W from '../../../shared/schemas/webhooks';
 import { registeredRoutes } from '../../docs/registered-routes';
 import { TEST_SECRET, type TestServer } from '../../helpers/server';
 import { handMade, nowSeconds } from '../../helpers/tokens';
@@ -112,6 +113,24 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/messages/{id}/reactions/{emoji}': { params: P.reactionParams, answer: reactionsStateSchema },
   'GET /api/users/{user_id}/presence': { params: P.userIdParam, answer: presenceListSchema },
   'GET /api/rooms/{room_id}/presence': { params: P.roomIdParam, answer: presenceListSchema },
+  'POST /api/webhooks': { body: W.createWebhookRequestSchema, answer: W.createdWebhookSchema },
+  'GET /api/webhooks': { query: W.webhookListQuerySchema, answer: W.webhookListSchema },
+  'GET /api/webhooks/{id}': { params: W.webhookIdParamSchema, answer: W.webhookSchema },
+  'PATCH /api/webhooks/{id}': {
+    params: W.webhookIdParamSchema,
+    body: W.updateWebhookRequestSchema,
+    answer: W.webhookSchema,
+  },
+  'DELETE /api/webhooks/{id}': { params: W.webhookIdParamSchema },
+  'GET /api/webhooks/{id}/deliveries': {
+    params: W.webhookIdParamSchema,
+    query: W.webhookDeliveryQuerySchema,
+    answer: W.webhookDeliveryListSchema,
+  },
+  'POST /api/webhooks/{id}/deliveries/{delivery_id}/redeliver': {
+    params: W.webhookDeliveryParamsSchema,
+    answer: W.webhookDeliverySchema,
+  },
 };
 
 /** Paths served by middleware rather than routes (Swagger UI's files), fuzzed with the others. */
