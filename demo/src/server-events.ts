@@ -25,7 +25,8 @@ export function applyServerEvents(client: ChatClient, state: DemoState, hooks: S
       hooks.invalidate('rooms', 'messages', 'thread');
     }),
     client.on('message:updated', (message) => {
-      putMessage(state, message);
+      // Only messages on screen: after a reconnect the client replays changes to older ones too.
+      if (findMessage(state, message.id)) putMessage(state, message);
       hooks.invalidate('messages', 'thread');
     }),
     client.on('message:deleted', ({ message_id }) => {

@@ -42,8 +42,9 @@ export interface ChatClientEvents {
    */
   error: (error: Error) => void;
   /**
-   * After each (re)connection, once every followed room has delivered every message it missed.
-   * Not emitted for a connection that dropped (or whose catch-up failed) before that point.
+   * After each (re)connection, once every followed room has delivered every message it missed and
+   * replayed every change it missed (see `ChatClient`): the client's view of those rooms is then
+   * the server's. Not emitted for a connection that dropped (or whose catch-up failed) before that point.
    */
   'caught-up': () => void;
 }
@@ -71,6 +72,19 @@ export interface RoomRef {
  * followed once the client creates, joins or reads its history, or when `follow` is called; after
  * a reconnect, and whenever a `message:new` skips a seq, the client fetches what it missed with
  * `message:history { after_seq }` and emits it in order, dropping anything it has already emitted.
+ *
+ * Changes are not lost either. Per followed room the client keeps the room's `version` its view is
+ * exact up to (`lastVersion`). After a reconnect it first pages `room:sync` from that version and,
+ * for each message it has already emitted (`seq <= lastSeq`) that changed meanwhile, emits
+ * `message:deleted` then `message:updated` (the tombstone) for a deleted one, else `message:updated`
+ * then `reaction:updated`, with the message's current state and version; newer messages come once,
+ * as `message:new` in their current state. Live `message:updated`, `message:deleted` and
+ * `reaction:updated` of the room wait while it catches up and are then emitted unless a state the
+ * catch-up read was at least as new; none overtakes its message's `message:new`. So when
+ * `caught-up` fires, a consumer that inserts on `message:new`, replaces on `message:updated`, empties
+ * on `message:deleted` (content "", no reactions) and sets reactions on `reaction:updated` holds
+ * exactly the server's messages. An update may name a message older than any the consumer loaded:
+ * ignore it.
  */
 export interface ChatClient {
   /** The underlying socket.io-client socket (websocket first, polling as a fallback). */
@@ -144,13 +158,26 @@ export interface ChatClient {
   /**
    * Follows a room's messages from `after_seq` (default: the room's current last seq, so only new
    * messages are emitted). Messages after `after_seq` that were already sent are fetched and
-   * emitted. On a room already followed it resolves once that room's catch-up is done.
+   * emitted; changes are replayed from the room's version when following starts (changes made
+   * before that are not). On a room already followed it catches up as `sync` does.
    */
   follow(payload: RoomRef & { after_seq?: number }): Promise<void>;
-  /** Stops following: the room's `message:new` events are then passed on as they come. */
+  /**
+   * Catches a followed room up now, as a reconnect does: `room:sync` from its `lastVersion`
+   * (emitting the changes), then `message:history` from its `lastSeq`; resolves once emitted.
+   * For an app that suspects it missed something (resumed from the background, say). Rejects with
+   * VALIDATION_ERROR for a room not followed.
+   */
+  sync(payload: RoomRef): Promise<void>;
+  /** Stops following: the room's `message:new` and change events are then passed on as they come. */
   unfollow(payload: RoomRef): void;
   /** The last seq emitted for a followed room (undefined when not followed). */
   lastSeq(payload: RoomRef): number | undefined;
+  /**
+   * The room's version the emitted view of a followed room is exact up to, where the next
+   * `room:sync` starts (undefined when not followed, or until the first catch-up learns it).
+   */
+  lastVersion(payload: RoomRef): number | undefined;
 
   /**
    * Listens to a server event or a client event; returns a function that removes the listener.

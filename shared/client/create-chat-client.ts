@@ -1,11 +1,13 @@
 import { ChatError, ErrorCode } from '../errors';
 import type { AckData, ClientEventName, ClientPayload } from '../events';
 import { DEFAULT_LIMITS } from '../limits';
-import type { Room } from '../schemas/objects';
+import type { HistoryPage, Room } from '../schemas/objects';
+import type { ChangeEvent } from './change-events';
 import type { ChatClient, ChatClientOptions } from './chat-client';
 import { connectionError } from './connection-errors';
 import { Listeners } from './listeners';
 import { openSocket } from './open-socket';
+import type { FollowStart } from './room-follower';
 import { RoomFollowers } from './room-followers';
 import { sendRequest } from './requests';
 import { tokenSubject } from './token-subject';
@@ -47,23 +49,43 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     listeners.emit('error', asError(error));
   };
 
+  /** A catch-up's request: one lost with its connection is no news, the next connection catches up again. */
+  const catchUpRequest = async <E extends ClientEventName>(
+    event: E,
+    payload: ClientPayload<E>,
+  ): Promise<AckData<E>> => {
+    const connection = connections;
+    try {
+      return await request(event, payload);
+    } catch (error) {
+      if ((connection !== connections || !socket.connected) && isObject(error)) quiet.add(error);
+      throw error;
+    }
+  };
+
   const followers = new RoomFollowers({
-    fetchAfter: async (roomId, afterSeq) => {
-      const connection = connections;
-      try {
-        return await request('message:history', { room_id: roomId, after_seq: afterSeq, limit: pageSize });
-      } catch (error) {
-        // Lost with its connection: the next connection catches up again, so this is no news.
-        if ((connection !== connections || !socket.connected) && isObject(error)) quiet.add(error);
-        throw error;
-      }
-    },
+    fetchAfter: (roomId, afterSeq) =>
+      catchUpRequest('message:history', { room_id: roomId, after_seq: afterSeq, limit: pageSize }),
+    fetchChanges: (roomId, afterVersion) =>
+      catchUpRequest('room:sync', { room_id: roomId, after_version: afterVersion, limit: pageSize }),
     deliver: (message) => listeners.emit('message:new', message),
+    deliverChange: (change) => emitChange(change),
     onFailure: report,
   });
 
+  const emitChange = (change: ChangeEvent): void => {
+    switch (change.event) {
+      case 'message:updated':
+        return listeners.emit(change.event, change.payload);
+      case 'message:deleted':
+        return listeners.emit(change.event, change.payload);
+      case 'reaction:updated':
+        return listeners.emit(change.event, change.payload);
+    }
+  };
+
   /** Follows in the background; failures of a request the caller awaits are the caller's to see. */
-  const followFrom = (roomId: string, start: number | Promise<number>): void => {
+  const followFrom = (roomId: string, start: FollowStart | Promise<FollowStart>): void => {
     followers.follow(roomId, start).catch((error: unknown) => {
       if (followers.has(roomId)) report(roomId, error);
     });
@@ -88,11 +110,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
   socket.on('connect_error', (error) => listeners.emit('error', connectionError(error)));
   socket.on('message:new', (message) => followers.receive(message));
+  // Changes to messages of a followed room keep behind its catch-up; see RoomFollower.
+  socket.on('message:updated', (message) =>
+    followers.receiveChange({ event: 'message:updated', payload: message }),
+  );
+  socket.on('message:deleted', (deleted) =>
+    followers.receiveChange({ event: 'message:deleted', payload: deleted }),
+  );
+  socket.on('reaction:updated', (reactions) =>
+    followers.receiveChange({ event: 'reaction:updated', payload: reactions }),
+  );
   // Every other server event is passed on as it comes.
-  socket.on('message:updated', (message) => listeners.emit('message:updated', message));
-  socket.on('message:deleted', (deleted) => listeners.emit('message:deleted', deleted));
   socket.on('typing:update', (typing) => listeners.emit('typing:update', typing));
-  socket.on('reaction:updated', (reactions) => listeners.emit('reaction:updated', reactions));
   // Joins and presence come singly or, during a burst, in batches: each form's listeners hear all.
   socket.on('room:user_joined', (joined) => {
     const { room_id, ...user } = joined;
@@ -139,7 +168,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     request,
     createRoom: async (payload) => {
       const detail = await request('room:create', payload);
-      followFrom(detail.id, detail.last_message_seq);
+      // From its start: every change the room ever has comes after version 0.
+      followFrom(detail.id, { seq: detail.last_message_seq, version: 0 });
       return detail;
     },
     listRooms: (payload = {}) => request('room:list', payload),
@@ -148,7 +178,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     joinRoom: (payload) => {
       const joined = request('room:join', payload);
       // Followed from the moment of asking, so messages that arrive before the answer are held.
-      if (!followers.has(payload.room_id)) followFrom(payload.room_id, joined.then(lastMessageSeq));
+      if (!followers.has(payload.room_id)) {
+        followFrom(
+          payload.room_id,
+          joined.then((room) => ({ seq: room.last_message_seq })),
+        );
+      }
       return joined;
     },
     leaveRoom: async (payload) => {
@@ -168,8 +203,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (!followers.has(payload.room_id)) {
         const continuesPage = isAbsent(payload.parent_id) && isAbsent(payload.before_seq);
         const start = continuesPage
-          ? page.then((p) => p.messages.at(-1)?.seq ?? payload.after_seq ?? 0)
-          : page.then(() => latestSeq(payload.room_id));
+          ? page.then((p) => startAfterPage(p, payload.after_seq))
+          : page.then(() => latestSeq(payload.room_id)).then((seq) => ({ seq }));
         followFrom(payload.room_id, start);
       }
       return page;
@@ -183,8 +218,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       followers.has(room_id)
         ? followers.catchUp(room_id)
         : followers.follow(room_id, after_seq ?? latestSeq(room_id)),
+    sync: ({ room_id }) =>
+      followers.has(room_id)
+        ? followers.catchUp(room_id)
+        : Promise.reject(
+            new ChatError(ErrorCode.VALIDATION_ERROR, `sync: room ${room_id} is not followed`, [
+              { field: 'room_id', reason: 'is not a followed room: follow it first' },
+            ]),
+          ),
     unfollow: ({ room_id }) => followers.unfollow(room_id),
     lastSeq: ({ room_id }) => followers.lastSeq(room_id),
+    lastVersion: ({ room_id }) => followers.lastVersion(room_id),
 
     on: (event, listener) => listeners.on(event, listener),
     off: (event, listener) => listeners.off(event, listener),
@@ -200,5 +244,16 @@ function asError(error: unknown): Error {
 }
 
 const lastMessageSeq = (room: Room): number => room.last_message_seq;
+
+/**
+ * Following from a page read forwards or the newest page: from its last message, and from the
+ * highest version on it, since any later change to one of its messages takes a higher version. An
+ * empty newest page is an empty room, version 0; an empty `after_seq` page tells no version.
+ */
+function startAfterPage(page: HistoryPage, afterSeq: number | null | undefined): FollowStart {
+  const last = page.messages.at(-1);
+  if (last) return { seq: last.seq, version: Math.max(...page.messages.map((m) => m.version)) };
+  return isAbsent(afterSeq) ? { seq: 0, version: 0 } : { seq: afterSeq };
+}
 const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 const isAbsent = (value: unknown): value is null | undefined => value === undefined || value === null;

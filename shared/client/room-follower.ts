@@ -1,12 +1,33 @@
-import type { HistoryPage, Message } from '../schemas/objects';
+import type { ChangesPage, HistoryPage, Message } from '../schemas/objects';
+import type { ChangeEvent } from './change-events';
+import { RoomChangeFeed } from './room-change-feed';
 
 export interface RoomFollowerDeps {
   /** One page of `message:history { room_id, after_seq: afterSeq, limit }`, oldest first. */
   fetchAfter(afterSeq: number): Promise<HistoryPage>;
+  /** One page of `room:sync { room_id, after_version: afterVersion, limit }`. */
+  fetchChanges(afterVersion: number): Promise<ChangesPage>;
   /** Hands a message to the consumer; called once per seq, in ascending seq order. */
   deliver(message: Message): void;
+  /** Hands a change to a message (an edit, a deletion, reactions) to the consumer. */
+  deliverChange(change: ChangeEvent): void;
   /** A catch-up that nobody awaited (one started by a gap) failed. */
   onFailure(error: unknown): void;
+}
+
+/**
+ * Where following starts: the last seq the consumer has, and the room's version its copy of those
+ * messages is exact up to (omitted when unknown: the first catch-up then asks for the current one).
+ */
+export interface FollowStart {
+  seq: number;
+  version?: number;
+}
+
+/** Messages held, and changes held meanwhile, handed back by `stop()`. */
+export interface HeldOnStop {
+  messages: Message[];
+  changes: ChangeEvent[];
 }
 
 interface Waiter {
@@ -23,10 +44,20 @@ interface Waiter {
  *
  * Deduplication is by seq alone: the contract gives each message one seq, never reused, so a strictly
  * rising seq also means no message id is delivered twice.
+ *
+ * Changes to messages (`message:updated`, `message:deleted`, `reaction:updated`) go through the
+ * room's `RoomChangeFeed`. A `catchUp()` run first pages `room:sync` from the room's version and
+ * replays what changed among the messages already delivered, then fetches history: so a message
+ * is either replayed in a state at least as new as the sync's, or delivered as new in a state read
+ * later still. Live changes that arrive while a run goes, or while messages are held, are held too
+ * and released in arrival order once the messages they follow are delivered, skipping those no
+ * newer than a state the run read; so no change overtakes its message's `message:new`, and none
+ * takes a message back to an older state.
  */
 export class RoomFollower {
   private last: number | undefined;
-  private readonly start: Promise<number> | undefined;
+  private readonly start: Promise<FollowStart> | undefined;
+  private readonly changes: RoomChangeFeed;
   /** Live messages not yet delivered: they arrived during a run or after a gap. */
   private held: Message[] = [];
   private fetchWanted = false;
@@ -35,21 +66,34 @@ export class RoomFollower {
   private waiters: Waiter[] = [];
 
   /**
-   * `start` is the seq already seen: a number, or a promise of one (a request's answer); until it
-   * settles, live messages are held. When the promise rejects, the first run fails.
+   * `start` is the seq already seen (a number, or a `FollowStart` with the version), or a promise
+   * of one (a request's answer); until it settles, live messages and changes are held. When the
+   * promise rejects, the first run fails.
    */
   constructor(
     readonly roomId: string,
-    start: number | Promise<number>,
+    start: number | FollowStart | Promise<number | FollowStart>,
     private readonly deps: RoomFollowerDeps,
   ) {
-    if (typeof start === 'number') this.last = start;
-    else this.start = start;
+    const changeDeps = { fetchChanges: deps.fetchChanges, emit: deps.deliverChange };
+    if (start instanceof Promise) {
+      this.start = start.then(asFollowStart);
+      this.changes = new RoomChangeFeed(undefined, changeDeps);
+    } else {
+      const known = asFollowStart(start);
+      this.last = known.seq;
+      this.changes = new RoomChangeFeed(known.version, changeDeps);
+    }
   }
 
   /** The last seq delivered; undefined until the starting point is known. */
   get lastSeq(): number | undefined {
     return this.last;
+  }
+
+  /** The room's version the delivered messages and changes are exact up to; undefined until known. */
+  get lastVersion(): number | undefined {
+    return this.changes.lastVersion;
   }
 
   /** Live `message:new` of this room. */
@@ -60,24 +104,44 @@ export class RoomFollower {
   }
 
   /**
-   * Fetches and delivers everything after the last delivered seq; resolves once delivered (joining
-   * a run already going, which then fetches once more so nothing sent before this call is missed),
-   * rejects when a fetch fails.
+   * A live change to a message of this room: passed on at once, unless a run is going or messages
+   * or changes are held (then held behind them; a run is started to release them, which also
+   * retries a `room:sync` still owed after a failure).
+   */
+  receiveChange(change: ChangeEvent): void {
+    if (this.stopped) return;
+    if (!this.busy && this.held.length === 0 && !this.changes.holding && !this.changes.due) {
+      this.changes.pass(change);
+      return;
+    }
+    this.changes.hold(change);
+    if (!this.busy) void this.run();
+  }
+
+  /**
+   * Replays the changes since the room's version (`room:sync`), then fetches and delivers
+   * everything after the last delivered seq; resolves once delivered (joining a run already going,
+   * which then syncs and fetches once more so nothing sent before this call is missed), rejects
+   * when a request fails.
    */
   catchUp(): Promise<void> {
     if (this.stopped) return Promise.resolve();
+    this.changes.want();
     this.fetchWanted = true;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.busy) void this.run();
     return done;
   }
 
-  /** Stops for good: nothing more is delivered. Answers the held messages, in seq order. */
-  stop(): Message[] {
+  /**
+   * Stops for good: nothing more is delivered. Answers the held messages, in seq order, and the
+   * held changes, in arrival order.
+   */
+  stop(): HeldOnStop {
     this.stopped = true;
-    const held = this.held.sort(bySeq);
+    const messages = this.held.sort(bySeq);
     this.held = [];
-    return held;
+    return { messages, changes: this.changes.stop() };
   }
 
   /**
@@ -88,9 +152,18 @@ export class RoomFollower {
     this.busy = true;
     let failure: { error: unknown } | undefined;
     try {
-      if (this.last === undefined && this.start) this.last = await this.start;
+      if (this.last === undefined && this.start) {
+        const start = await this.start;
+        this.last = start.seq;
+        this.changes.startAt(start.version);
+      }
       let progressed = true;
       while (!this.stopped) {
+        // Changes first: what history delivers next is read after the sync, so never older.
+        if (this.changes.due) {
+          await this.changes.sync(this.lastKnown(), () => this.stopped);
+          continue;
+        }
         if (this.fetchWanted) {
           this.fetchWanted = false;
           progressed = await this.fetchAll();
@@ -102,6 +175,9 @@ export class RoomFollower {
         if (this.deliverHeld() && progressed) this.fetchWanted = true;
         if (!this.fetchWanted) break;
       }
+      // Changes wait for the messages they follow; after a failure they wait for the next run,
+      // whose reads tell which of them are stale.
+      if (!this.stopped && this.held.length === 0) this.changes.release();
     } catch (error) {
       failure = { error };
     }
@@ -118,6 +194,7 @@ export class RoomFollower {
       for (const message of page.messages) {
         // History is the room's own record, gap-free by contract: anything newer is delivered.
         if (message.seq > this.lastKnown()) {
+          this.changes.readState(message);
           this.deliver(message);
           delivered = true;
         }
@@ -136,6 +213,7 @@ export class RoomFollower {
       if (next.seq > last + 1) return true;
       this.held.shift();
       if (next.seq === last + 1) this.deliver(next);
+      this.changes.heardLive(next.version);
     }
     return false;
   }
@@ -164,3 +242,5 @@ export class RoomFollower {
 }
 
 const bySeq = (a: Message, b: Message): number => a.seq - b.seq;
+const asFollowStart = (start: number | FollowStart): FollowStart =>
+  typeof start === 'number' ? { seq: start } : start;

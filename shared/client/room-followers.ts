@@ -1,10 +1,14 @@
-import type { HistoryPage, Message } from '../schemas/objects';
-import { RoomFollower } from './room-follower';
+import type { ChangesPage, HistoryPage, Message } from '../schemas/objects';
+import { roomOf, type ChangeEvent } from './change-events';
+import { RoomFollower, type FollowStart } from './room-follower';
 
 export interface RoomFollowersDeps {
   fetchAfter(roomId: string, afterSeq: number): Promise<HistoryPage>;
+  fetchChanges(roomId: string, afterVersion: number): Promise<ChangesPage>;
   /** Hands a message to the consumer (followed rooms: in order, once; others: as they come). */
   deliver(message: Message): void;
+  /** Hands a change to a message to the consumer (followed rooms: see `RoomFollower`; others: as they come). */
+  deliverChange(change: ChangeEvent): void;
   /** A catch-up of a followed room failed and nobody awaited it (one started by a gap). */
   onFailure(roomId: string, error: unknown): void;
 }
@@ -14,7 +18,10 @@ export interface CatchUpFailure {
   error: unknown;
 }
 
-/** The followed rooms: routes live `message:new` to each room's follower and catches them all up. */
+/**
+ * The followed rooms: routes live `message:new` and changes to messages to each room's follower
+ * and catches them all up.
+ */
 export class RoomFollowers {
   private readonly rooms = new Map<string, RoomFollower>();
 
@@ -28,6 +35,10 @@ export class RoomFollowers {
     return this.rooms.get(roomId)?.lastSeq;
   }
 
+  lastVersion(roomId: string): number | undefined {
+    return this.rooms.get(roomId)?.lastVersion;
+  }
+
   /** A live `message:new`: through its room's follower, or straight on when the room is not followed. */
   receive(message: Message): void {
     const follower = this.rooms.get(message.room_id);
@@ -35,17 +46,27 @@ export class RoomFollowers {
     else this.deps.deliver(message);
   }
 
+  /** A live `message:updated`, `message:deleted` or `reaction:updated`, routed like `receive`. */
+  receiveChange(change: ChangeEvent): void {
+    const follower = this.rooms.get(roomOf(change));
+    if (follower) follower.receiveChange(change);
+    else this.deps.deliverChange(change);
+  }
+
   /**
-   * Follows a room from `start` (the seq already seen, or a request answering it), then catches up
-   * once; a room already followed keeps its position and only catches up. If `start` rejects, the
-   * room is not followed after all (messages held meanwhile are passed on) and this rejects too.
+   * Follows a room from `start` (the seq already seen and maybe the version, or a request answering
+   * them), then catches up once; a room already followed keeps its position and only catches up. If
+   * `start` rejects, the room is not followed after all (messages and changes held meanwhile are
+   * passed on) and this rejects too.
    */
-  follow(roomId: string, start: number | Promise<number>): Promise<void> {
+  follow(roomId: string, start: number | FollowStart | Promise<number | FollowStart>): Promise<void> {
     const existing = this.rooms.get(roomId);
     if (existing) return existing.catchUp();
     const follower = new RoomFollower(roomId, start, {
       fetchAfter: (afterSeq) => this.deps.fetchAfter(roomId, afterSeq),
+      fetchChanges: (afterVersion) => this.deps.fetchChanges(roomId, afterVersion),
       deliver: (message) => this.deps.deliver(message),
+      deliverChange: (change) => this.deps.deliverChange(change),
       onFailure: (error) => this.deps.onFailure(roomId, error),
     });
     this.rooms.set(roomId, follower);
@@ -60,13 +81,16 @@ export class RoomFollowers {
     return this.rooms.get(roomId)?.catchUp() ?? Promise.resolve();
   }
 
-  /** Stops following; messages held for the room are passed on, in seq order. */
+  /** Stops following; messages held for the room are passed on in seq order, then held changes. */
   unfollow(roomId: string): void {
     const follower = this.rooms.get(roomId);
     if (follower) this.release(follower);
   }
 
-  /** Catches up every followed room at once (each room's fetches stay serialized); answers the failures. */
+  /**
+   * Catches up every followed room at once (each room's requests stay serialized: its sync, then
+   * its history); answers the failures.
+   */
   async catchUpAll(): Promise<CatchUpFailure[]> {
     const followers = [...this.rooms.values()];
     const results = await Promise.allSettled(followers.map((f) => f.catchUp()));
@@ -88,6 +112,8 @@ export class RoomFollowers {
 
   private release(follower: RoomFollower): void {
     if (this.rooms.get(follower.roomId) === follower) this.rooms.delete(follower.roomId);
-    for (const message of follower.stop()) this.deps.deliver(message);
+    const held = follower.stop();
+    for (const message of held.messages) this.deps.deliver(message);
+    for (const change of held.changes) this.deps.deliverChange(change);
   }
 }

@@ -8,7 +8,9 @@ function follow(history: FakeHistory, start: number | Promise<number>) {
   const failures: unknown[] = [];
   const follower = new RoomFollower('room1', start, {
     fetchAfter: history.fetchAfter,
+    fetchChanges: history.fetchChanges,
     deliver: (m) => delivered.push(m),
+    deliverChange: () => undefined,
     onFailure: (error) => failures.push(error),
   });
   const seqs = (): number[] => delivered.map((m) => m.seq);
@@ -183,7 +185,7 @@ describe('RoomFollower', () => {
     const [m5, m4] = [message(5), message(4)];
     follower.receive(m5);
     follower.receive(m4);
-    expect(follower.stop().map((m) => m.seq)).toEqual([4, 5]);
+    expect(follower.stop().messages.map((m) => m.seq)).toEqual([4, 5]);
     history.open();
     await done;
     follower.receive(message(6));
@@ -196,6 +198,8 @@ describe('RoomFollower', () => {
     let asked: Promise<void> | undefined;
     const follower = new RoomFollower('room1', 0, {
       fetchAfter: history.fetchAfter,
+      fetchChanges: history.fetchChanges,
+      deliverChange: () => undefined,
       deliver: (m) => {
         delivered.push(m.seq);
         if (m.seq === 1) {

@@ -1,4 +1,5 @@
 import type { Message } from 'chat-service-contract';
+import type { ChangeEvent } from '../../../shared/client/change-events';
 import { RoomFollowers } from '../../../shared/client/room-followers';
 import { FakeHistory, flush, message } from './fake-history';
 
@@ -8,6 +9,7 @@ function setup() {
     ['room2', new FakeHistory(100, 'room2')],
   ]);
   const delivered: Message[] = [];
+  const changes: ChangeEvent[] = [];
   const failures: { roomId: string; error: unknown }[] = [];
   const followers = new RoomFollowers({
     fetchAfter: (roomId, afterSeq) => {
@@ -15,7 +17,13 @@ function setup() {
       if (!history) return Promise.reject(new Error(`no room ${roomId}`));
       return history.fetchAfter(afterSeq);
     },
+    fetchChanges: (roomId, afterVersion) => {
+      const history = histories.get(roomId);
+      if (!history) return Promise.reject(new Error(`no room ${roomId}`));
+      return history.fetchChanges(afterVersion);
+    },
     deliver: (m) => delivered.push(m),
+    deliverChange: (change) => changes.push(change),
     onFailure: (roomId, error) => failures.push({ roomId, error }),
   });
   const history = (roomId: string): FakeHistory => {
@@ -23,7 +31,7 @@ function setup() {
     if (!found) throw new Error(roomId);
     return found;
   };
-  return { followers, delivered, failures, history, ids: () => delivered.map((m) => m.id) };
+  return { followers, delivered, changes, failures, history, ids: () => delivered.map((m) => m.id) };
 }
 
 describe('RoomFollowers', () => {
@@ -105,6 +113,52 @@ describe('RoomFollowers', () => {
     followers.receive(message(1, 'room1'));
     expect(ids()).toEqual(['room1-m2', 'room1-m1']);
     expect(followers.has('room1')).toBe(false);
+  });
+
+  it('passes changes of rooms it does not follow straight on, and holds those of a room catching up', async () => {
+    const { followers, history, changes } = setup();
+    await followers.follow('room1', { seq: 0, version: 0 });
+    const [m1] = history('room1').add(1);
+    if (!m1) throw new Error('fixture');
+    followers.receive(m1);
+    const unfollowed: ChangeEvent = {
+      event: 'message:deleted',
+      payload: { room_id: 'room9', message_id: 'room9-m1', seq: 1, version: 7 },
+    };
+    followers.receiveChange(unfollowed);
+    expect(changes).toEqual([unfollowed]);
+
+    history('room1').gate();
+    const catchingUp = followers.catchUp('room1');
+    const edit = history('room1').edit(1, 'held while catching up');
+    followers.receiveChange(edit);
+    expect(changes).toHaveLength(1);
+    history('room1').open();
+    await catchingUp;
+    // The sync read the edit's state first: replayed as message:updated and reaction:updated.
+    expect(changes.slice(1).map((c) => c.event)).toEqual(['message:updated', 'reaction:updated']);
+    expect(followers.lastVersion('room1')).toBe(2);
+  });
+
+  it('after unfollow, passes on the changes it held, then every change as it comes', async () => {
+    const { followers, history, changes } = setup();
+    await followers.follow('room1', { seq: 0, version: 0 });
+    const [m1] = history('room1').add(1);
+    if (!m1) throw new Error('fixture');
+    followers.receive(m1);
+    history('room1').gate();
+    const catchingUp = followers.catchUp('room1');
+    const held = history('room1').edit(1, 'held');
+    followers.receiveChange(held);
+    followers.unfollow('room1');
+    expect(changes).toEqual([held]);
+    const after = history('room1').remove(1);
+    followers.receiveChange(after);
+    expect(changes).toEqual([held, after]);
+    expect(followers.lastVersion('room1')).toBeUndefined();
+    history('room1').open();
+    await catchingUp;
+    expect(changes).toEqual([held, after]);
   });
 
   it('delivers nothing more after clear', async () => {
