@@ -10,6 +10,7 @@ import type {
 import type { PageKey } from '../../shared/schemas/page-cursor';
 import type { MessageType } from '../../shared/schemas/primitives';
 import type { WebhookStore } from './webhook-types';
+import { WEBHOOK_EVENT_TYPES } from '../../shared/schemas/webhooks';
 
 /**
  * The one storage interface. Every method is asynchronous so that network databases and batched
@@ -149,14 +150,8 @@ export interface ChangesPage {
   room_version: number;
 }
 
-export const OUTBOX_TYPES = [
-  'message.new',
-  'message.updated',
-  'message.deleted',
-  'reaction.updated',
-  'member.joined',
-  'member.left',
-] as const;
+/** What the outbox records: exactly the events webhooks deliver. */
+export const OUTBOX_TYPES = WEBHOOK_EVENT_TYPES;
 export type OutboxType = (typeof OUTBOX_TYPES)[number];
 
 /** One room event, appended in the transaction of the change it names. */
