@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RungSummary } from '../scenarios/fanout';
 import type { ByServer } from '../scenarios/context';
 import type { ServerKind } from '../servers';
@@ -5,6 +6,8 @@ import { NODES } from '../scenarios/postgres-redis';
 import { ASSUMPTIONS, COUNTERS, type Capacity, type Counter } from './capacity';
 import { num, percent, table, times } from './format';
 import type { BenchResults, SummaryRow, Target } from './results';
+import { readSoakResults, SOAK_RESULTS_FILE, type SoakResults } from './soak';
+import { soakSection } from './soak-md';
 
 /**
  * RESULTS.md: the hand-written parts (method, how to read it, capacity assumptions) live here, the
@@ -457,10 +460,15 @@ function unmetSection(rows: readonly SummaryRow[]): string {
   );
 }
 
+/**
+ * `soak`: the figures of `npm run soak`. Left out, they are read from bench/soak-results.json, so
+ * a bench run that re-renders RESULTS.md keeps the soak's section (and the soak's keeps the bench's).
+ */
 export function renderResults(
   results: BenchResults,
   rows: readonly SummaryRow[],
   capacity: Capacity | null,
+  soak: SoakResults | null = readSoakResults(path.resolve(__dirname, '..', SOAK_RESULTS_FILE)),
 ): string {
   const m = results.machine;
   const header = [
@@ -517,6 +525,7 @@ export function renderResults(
     ),
     externalTable(results),
     capacitySection(capacity),
+    soakSection(soak),
     '## Raw figures per round',
     roundsTable(rows),
   ]

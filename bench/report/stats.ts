@@ -19,3 +19,24 @@ export function spread(values: readonly (number | null | undefined)[]): number |
 export function ratio(chat: number | null, bare: number | null): number | null {
   return chat === null || bare === null || bare === 0 ? null : chat / bare;
 }
+
+/**
+ * The least-squares slope of `value` against time, per minute (`t` in seconds): how fast a
+ * figure drifts over a soak, so "flat" is a number. Null with fewer than three points.
+ */
+export function slopePerMinute(points: readonly { t: number; value: number | null }[]): number | null {
+  const finite = points.filter(
+    (p): p is { t: number; value: number } => p.value !== null && Number.isFinite(p.value),
+  );
+  if (finite.length < 3) return null;
+  const n = finite.length;
+  const meanT = finite.reduce((s, p) => s + p.t, 0) / n;
+  const meanV = finite.reduce((s, p) => s + p.value, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  for (const p of finite) {
+    covariance += (p.t - meanT) * (p.value - meanV);
+    variance += (p.t - meanT) ** 2;
+  }
+  return variance > 0 ? (covariance / variance) * 60 : null;
+}
