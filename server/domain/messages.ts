@@ -129,7 +129,11 @@ export class MessageService {
     const { store, limits } = this.deps;
     await this.deps.rateLimiter.consume('read', actor.id);
     await readableRoom(store, actor, input.room_id);
-    const page = await store.listChanges(input.room_id, input.after_version, input.limit ?? limits.historyDefault);
+    const page = await store.listChanges(
+      input.room_id,
+      input.after_version,
+      input.limit ?? limits.historyDefault,
+    );
     const last = page.changes.at(-1);
     return {
       room_id: input.room_id,
