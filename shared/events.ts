@@ -9,6 +9,10 @@ import {
   inviteSchema,
   memberListSchema,
   membershipEventSchema,
+  mentionListSchema,
+  moderationEventSchema,
+  pinListSchema,
+  searchPageSchema,
   messageDeletedSchema,
   messageSchema,
   presenceListSchema,
@@ -53,6 +57,18 @@ export function createClientEvents(limits: Limits) {
     'reaction:add': { payload: p.reaction, ack: reactionsStateSchema },
     'reaction:remove': { payload: p.reaction, ack: reactionsStateSchema },
     'presence:get': { payload: p.presenceGet, ack: presenceListSchema },
+    'dm:open': { payload: p.dmOpen, ack: roomDetailSchema },
+    'mention:list': { payload: p.mentionList, ack: mentionListSchema },
+    'message:search': { payload: p.messageSearch, ack: searchPageSchema },
+    'message:pin': { payload: p.messageRef, ack: messageSchema },
+    'message:unpin': { payload: p.messageRef, ack: messageSchema },
+    'room:pins': { payload: p.roomRef, ack: pinListSchema },
+    'member:role': { payload: p.memberRole, ack: moderationEventSchema },
+    'member:remove': { payload: p.memberRef, ack: moderationEventSchema },
+    'member:ban': { payload: p.memberRef, ack: moderationEventSchema },
+    'member:unban': { payload: p.memberRef, ack: moderationEventSchema },
+    'member:mute': { payload: p.memberMute, ack: moderationEventSchema },
+    'member:unmute': { payload: p.memberRef, ack: moderationEventSchema },
   } as const;
 }
 
@@ -83,6 +99,10 @@ export const serverEvents = {
   /** Presence changes held back during a burst in one room, sent as one event. */
   'presence:updates': presenceUpdatesSchema,
   'receipt:updated': receiptUpdateSchema,
+  /** To the mentioned user's sockets: a new message (or an edit) that newly mentions them. */
+  'mention:new': messageSchema,
+  /** A moderation action in the room (also to its target, wherever their sockets are). */
+  'room:moderated': moderationEventSchema,
 } as const;
 export type ServerEventName = keyof typeof serverEvents;
 export type ServerPayload<E extends ServerEventName> = z.output<(typeof serverEvents)[E]>;

@@ -60,3 +60,16 @@ export const ROOM_MEMBERS_SHOWN = 100;
 export const USER_ID_PATTERN = /^[A-Za-z0-9_.:@-]{1,64}$/;
 export const DISPLAY_NAME_MAX = 64;
 export const SHORT_CODE_PATTERN = /^:[a-z0-9_+-]{1,30}:$/;
+
+/** Pinned messages in one room at most: pinning past it is a CONFLICT (unpin one first). */
+export const PINS_PER_ROOM_MAX = 100;
+/** Mentions one message records at most (the first ones in the content). */
+export const MENTIONS_PER_MESSAGE_MAX = 50;
+/** Search: longest query (UTF-16 units), page size, and how deep pages go (results past it are not served). */
+export const SEARCH_QUERY_MAX = 200;
+export const SEARCH_PAGE_MAX = 50;
+export const SEARCH_PAGE_DEFAULT = 20;
+export const SEARCH_DEPTH_MAX = 500;
+/** A mute lasts from one second to thirty days. */
+export const MUTE_MIN_MS = 1000;
+export const MUTE_MAX_MS = 30 * 24 * 60 * 60 * 1000;

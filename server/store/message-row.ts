@@ -17,6 +17,10 @@ export interface MessageRow {
   edited_at: string | null;
   deleted: boolean;
   version: number;
+  /** The mentioned member ids, as each store keeps them (a JSON array of strings). */
+  mentions: readonly string[];
+  pinned_at: string | null;
+  pinned_by: string | null;
 }
 
 /** The wire Message for a stored row and its aggregated reactions. */
@@ -37,5 +41,8 @@ export function toMessage(row: MessageRow, reactions: Reaction[]): Message {
     edited_at: row.edited_at,
     deleted: row.deleted,
     version: row.version,
+    mentions: [...row.mentions],
+    pinned_at: row.pinned_at,
+    pinned_by: row.pinned_by,
   };
 }

@@ -10,6 +10,7 @@ import type {
 import type { PageKey } from '../../shared/schemas/page-cursor';
 import type { MessageType } from '../../shared/schemas/primitives';
 import type { WebhookStore } from './webhook-types';
+import type { ConversationStore } from './conversation-types';
 import { WEBHOOK_EVENT_TYPES } from '../../shared/schemas/webhooks';
 
 /**
@@ -17,7 +18,7 @@ import { WEBHOOK_EVENT_TYPES } from '../../shared/schemas/webhooks';
  * commits fit behind it without touching callers. Implementations: ./sqlite and ./postgres, all
  * run through the same test suite (tests/store).
  */
-export interface ChatStore {
+export interface ChatStore extends ConversationStore {
   /** Resolves when storage answers; rejects when it does not (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -92,13 +93,19 @@ export interface ChatStore {
   getMessage(messageId: string): Promise<Message | null>;
   listMessages(query: HistoryQuery): Promise<HistoryPage>;
   /**
-   * Replaces the content and sets edited_at; null when the message does not exist or is deleted
+   * Replaces the content and its mentions and sets edited_at; null when the message does not
+   * exist or is deleted
    * (checked in the same statement, so an edit racing a delete cannot revive a tombstone).
    */
-  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null>;
+  editMessage(
+    messageId: string,
+    content: string,
+    editedAt: string,
+    mentions: readonly string[],
+  ): Promise<Message | null>;
   /**
-   * Turns the message into its tombstone (content "", deleted, reactions gone; id, seq, thread
-   * and reply_count kept). Null when the message does not exist.
+   * Turns the message into its tombstone (content "", deleted, reactions, mentions and pin gone;
+   * id, seq, thread and reply_count kept). Null when the message does not exist.
    */
   deleteMessage(messageId: string): Promise<Message | null>;
 
@@ -164,8 +171,10 @@ export interface OutboxEntry {
   type: OutboxType;
   /** The message changed (message and reaction events). */
   message_id: string | null;
-  /** The member who joined or left (member events). */
+  /** The member who joined or left, or the target of a moderation action (member events). */
   user_id: string | null;
+  /** The moderation record (`member.moderated`; see getModerationAction); null otherwise. */
+  action_id: number | null;
   created_at: string;
 }
 
@@ -190,6 +199,10 @@ export interface RoomAccess {
   is_private: boolean;
   /** The user's role in the room; null when not a member. */
   role: MemberRole | null;
+  /** A direct message (no moderation, no invites, never left). */
+  is_dm: boolean;
+  /** Until when the user is muted (a past time: no longer muted); null when never muted. */
+  muted_until: string | null;
 }
 
 export interface StoredUser {
@@ -238,6 +251,8 @@ export interface NewMessage {
   parent_id: string | null;
   client_id: string | null;
   timestamp: string;
+  /** Member ids mentioned (already filtered to members, deduplicated, capped). */
+  mentions: readonly string[];
 }
 
 export interface InsertedMessage {

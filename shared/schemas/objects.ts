@@ -30,6 +30,14 @@ export const messageSchema = z.object({
    * versions rise by one with every change in the room; `room:sync` lists what changed after one.
    */
   version: z.number().int().nonnegative(),
+  /**
+   * The room members this message mentions (`@user_id` in its content, read on send and on every
+   * edit), each once, in the order they first appear. Ids that are not members are left out.
+   */
+  mentions: z.array(userIdSchema),
+  /** When the message was pinned and by whom; both null while it is not pinned. */
+  pinned_at: timestampSchema.nullable(),
+  pinned_by: userIdSchema.nullable(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -46,10 +54,20 @@ export const roomSchema = z.object({
   last_read_seq: seqSchema.nullable(),
   unread_count: z.number().int().nonnegative(),
   last_message_seq: seqSchema,
+  /** A direct message: the one private room of two users (`dm:open`); never joined by anyone else. */
+  is_dm: z.boolean(),
+  /** Unread messages (after the caller's read position, not deleted) that mention the caller. */
+  unread_mentions: z.number().int().nonnegative(),
+  /** Until when the caller is muted in this room; null when the caller is not muted. */
+  muted_until: timestampSchema.nullable(),
 });
 export type Room = z.infer<typeof roomSchema>;
 
-export const memberRoleSchema = z.enum(['owner', 'member']);
+/**
+ * The owner (one per room) promotes and demotes moderators; the owner and moderators remove, ban,
+ * mute and pin. In a direct message both users are members.
+ */
+export const memberRoleSchema = z.enum(['owner', 'moderator', 'member']);
 export type MemberRole = z.infer<typeof memberRoleSchema>;
 
 export const memberSchema = z.object({
@@ -118,10 +136,61 @@ export const changesPageSchema = z.object({
 });
 export type ChangesPage = z.infer<typeof changesPageSchema>;
 
+/** The caller's mentions, newest first: messages (not deleted) of rooms the caller is still in. */
+export const mentionListSchema = z.object({ messages: z.array(messageSchema), next_cursor: nextCursorSchema });
+export type MentionList = z.infer<typeof mentionListSchema>;
+
+/** A room's pinned messages, the most recently pinned first (at most PINS_PER_ROOM_MAX). */
+export const pinListSchema = z.object({ room_id: entityIdSchema, messages: z.array(messageSchema) });
+export type PinList = z.infer<typeof pinListSchema>;
+
+export const searchResultSchema = z.object({
+  message: messageSchema,
+  /**
+   * The matching part of the content as HTML: the text escaped (`&<>"'`), each match wrapped in
+   * `<mark>`…`</mark>`, long contents cut to the passage around the matches (`…` marks a cut).
+   */
+  highlight: z.string(),
+  /** Relevance: higher is better; comparable within one search only. */
+  rank: z.number(),
+});
+export type SearchResult = z.infer<typeof searchResultSchema>;
+
+/** Search results, best first. */
+export const searchPageSchema = z.object({
+  results: z.array(searchResultSchema),
+  next_cursor: nextCursorSchema,
+});
+export type SearchPage = z.infer<typeof searchPageSchema>;
+
+export const MODERATION_ACTIONS = ['promote', 'demote', 'remove', 'ban', 'unban', 'mute', 'unmute'] as const;
+export const moderationActionSchema = z.enum(MODERATION_ACTIONS);
+export type ModerationActionKind = z.infer<typeof moderationActionSchema>;
+
+/**
+ * One moderation action, as stored and as announced (`room:moderated`, the `member.moderated`
+ * webhook, the ack of the action).
+ */
+export const moderationEventSchema = z.object({
+  room_id: entityIdSchema,
+  action: moderationActionSchema,
+  /** Who it was done to. */
+  user_id: userIdSchema,
+  username: z.string(),
+  /** Who did it (the owner or a moderator). */
+  by: userIdSchema,
+  /** With `mute`: until when. Null for every other action. */
+  muted_until: timestampSchema.nullable(),
+  timestamp: timestampSchema,
+});
+export type ModerationEvent = z.infer<typeof moderationEventSchema>;
+
 export const readStateSchema = z.object({
   room_id: entityIdSchema,
   last_read_seq: seqSchema,
   unread_count: z.number().int().nonnegative(),
+  /** Of the unread messages, those that mention the reader. */
+  unread_mentions: z.number().int().nonnegative(),
 });
 export type ReadState = z.infer<typeof readStateSchema>;
 

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { SEARCH_DEPTH_MAX } from '../limits';
 import { entityIdSchema, onStrings, timestampSchema, userIdSchema } from './primitives';
 
 /**
@@ -56,3 +57,36 @@ export const pageCursorSchema = cursorSchema(entityIdSchema);
 
 /** The cursor of member lists: a `joined_at` and a user id (user ids allow `.`, `:` and `@`). */
 export const memberCursorSchema = cursorSchema(userIdSchema);
+
+/**
+ * The cursor of search pages: how many results the earlier pages held (ranked results have no
+ * stable key to resume after). base64url of `["s", offset]`; refused past SEARCH_DEPTH_MAX.
+ */
+export function encodeSearchCursor(offset: number): string {
+  return btoa(JSON.stringify(['s', offset]))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+export const searchCursorSchema = z
+  .string()
+  .max(CURSOR_MAX, onStrings())
+  .transform((cursor, ctx): number => {
+    const offset = decodeSearchCursor(cursor);
+    if (offset !== undefined) return offset;
+    ctx.addIssue({ code: 'custom', message: 'must be a next_cursor returned by an earlier page' });
+    return z.NEVER;
+  })
+  .describe('The `next_cursor` of the previous page; absent for the first page.');
+
+function decodeSearchCursor(cursor: string): number | undefined {
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  try {
+    const json: unknown = JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/')));
+    const parsed = z.tuple([z.literal('s'), z.number().int().min(1).max(SEARCH_DEPTH_MAX)]).safeParse(json);
+    return parsed.success ? parsed.data[1] : undefined;
+  } catch {
+    return undefined;
+  }
+}

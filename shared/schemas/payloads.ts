@@ -1,5 +1,11 @@
 import * as z from 'zod';
-import type { Limits } from '../limits';
+import {
+  MUTE_MAX_MS,
+  MUTE_MIN_MS,
+  SEARCH_PAGE_MAX,
+  SEARCH_QUERY_MAX,
+  type Limits,
+} from '../limits';
 import {
   displayNameSchema,
   emojiSchema,
@@ -13,7 +19,7 @@ import {
   textSchema,
   userIdSchema,
 } from './primitives';
-import { memberCursorSchema, pageCursorSchema } from './page-cursor';
+import { memberCursorSchema, pageCursorSchema, searchCursorSchema } from './page-cursor';
 
 /**
  * Client payloads and HTTP bodies, built for a set of limits: the server builds them from its
@@ -64,6 +70,13 @@ export function createPayloadSchemas(limits: Limits) {
     parent_id: entityIdSchema.nullish(),
   };
 
+  const query = maxChars(textSchema().trim().min(1, onStrings('must not be empty')), SEARCH_QUERY_MAX);
+  const searchLimit = z.number().int().min(1).max(SEARCH_PAGE_MAX);
+  const muteDuration = z.number().int().min(MUTE_MIN_MS).max(MUTE_MAX_MS);
+  /** The roles the owner gives: the owner's own role is never given, only inherited. */
+  const grantedRole = z.enum(['moderator', 'member']);
+  const memberRef = { room_id: entityIdSchema, user_id: userIdSchema };
+
   return {
     roomCreate: z.strictObject(roomCreateShape),
     roomList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
@@ -91,8 +104,20 @@ export function createPayloadSchemas(limits: Limits) {
     typingUpdate: z.strictObject(typingShape),
     reaction: z.strictObject(reactionShape),
     presenceGet: z.strictObject({ user_ids: userIds(100).min(1, onArrays()) }),
+    dmOpen: z.strictObject({ user_id: userIdSchema }),
+    mentionList: z.strictObject({ limit: pageLimit.nullish(), cursor: pageCursorSchema.nullish() }),
+    messageSearch: z.strictObject({
+      q: query,
+      room_id: entityIdSchema.nullish(),
+      limit: searchLimit.nullish(),
+      cursor: searchCursorSchema.nullish(),
+    }),
+    memberRole: z.strictObject({ ...memberRef, role: grantedRole }),
+    memberRef: z.strictObject(memberRef),
+    memberMute: z.strictObject({ ...memberRef, duration_ms: muteDuration }),
 
     // HTTP bodies: the socket payloads plus the seed's fields.
+
     createRoomRequest: z.strictObject({ ...roomCreateShape, creator_id: seedUserId.optional() }),
     messageRequest: z
       .strictObject({ ...messageSendShape, ...seedIdentity })
@@ -122,6 +147,16 @@ export function createPayloadSchemas(limits: Limits) {
       limit: queryInt(pageLimit).optional(),
       cursor: memberCursorSchema.optional(),
     }),
+    dmRequest: z.strictObject({ user_id: userIdSchema }),
+    roleRequest: z.strictObject({ role: grantedRole }),
+    muteRequest: z.strictObject({ duration_ms: muteDuration }),
+    searchQuery: z.strictObject({
+      q: query,
+      room_id: entityIdSchema.optional(),
+      limit: queryInt(searchLimit).optional(),
+      cursor: searchCursorSchema.optional(),
+    }),
+    memberParams: z.strictObject(memberRef),
     roomIdParam: z.strictObject({ room_id: entityIdSchema }),
     messageIdParam: z.strictObject({ id: entityIdSchema }),
     userIdParam: z.strictObject({ user_id: userIdSchema }),

@@ -24,6 +24,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'reaction.updated',
   'member.joined',
   'member.left',
+  'member.moderated',
 ] as const;
 export const webhookEventTypeSchema = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof webhookEventTypeSchema>;
