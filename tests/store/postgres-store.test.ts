@@ -130,6 +130,7 @@ needs('postgres').describe('PostgresStore', () => {
       parent_id: null,
       client_id: null,
       timestamp: new Date().toISOString(),
+      mentions: [],
     });
     expect(message.seq).toBe(1);
   });

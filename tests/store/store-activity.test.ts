@@ -291,7 +291,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     it('replaces the content and sets edited_at, keeping every other field', async () => {
       const original = await post('r1', 'alice', { client_id: 'c-1' });
       await store.addReaction(original.id, 'bob', '👍', at(5), CAPS);
-      const edited = await store.editMessage(original.id, 'fixed typo', at(10));
+      const edited = await store.editMessage(original.id, 'fixed typo', at(10), []);
       const expected: Message = {
         ...original,
         content: 'fixed typo',
@@ -308,8 +308,8 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     it('keeps the latest edit, and changes no seq or read state', async () => {
       const first = await post('r1', 'alice');
       const second = await post('r1', 'alice');
-      await store.editMessage(first.id, 'v2', at(10));
-      const latest = await store.editMessage(first.id, 'v3', at(20));
+      await store.editMessage(first.id, 'v2', at(10), []);
+      const latest = await store.editMessage(first.id, 'v3', at(20), []);
       expect(latest).toMatchObject({ id: first.id, seq: 1, content: 'v3', edited_at: at(20) });
       expect(await stored(second.id)).toStrictEqual(second);
       expect(await viewRoom('r1', 'bob')).toMatchObject({ last_message_seq: 2, unread_count: 2 });
@@ -319,9 +319,9 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     it('keeps a reply’s thread and a parent’s reply_count', async () => {
       const parent = await post('r1', 'alice');
       const reply = await post('r1', 'bob', { parent_id: parent.id });
-      const editedReply = await store.editMessage(reply.id, 'new answer', at(10));
+      const editedReply = await store.editMessage(reply.id, 'new answer', at(10), []);
       expect(editedReply).toMatchObject({ parent_id: parent.id, content: 'new answer' });
-      const editedParent = await store.editMessage(parent.id, 'new question', at(11));
+      const editedParent = await store.editMessage(parent.id, 'new question', at(11), []);
       expect(editedParent).toMatchObject({ reply_count: 1, content: 'new question' });
       expect((await history('r1', { parent_id: parent.id })).messages.map((m) => m.content)).toEqual([
         'new answer',
@@ -329,21 +329,21 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
     });
 
     it('answers null for a message that does not exist', async () => {
-      expect(await store.editMessage('no-such-message', 'x', at(1))).toBeNull();
+      expect(await store.editMessage('no-such-message', 'x', at(1), [])).toBeNull();
       expect(await store.getMessage('no-such-message')).toBeNull();
     });
 
     it('answers null for a deleted message and leaves its tombstone empty (an edit racing a delete)', async () => {
       const original = await post('r1', 'alice');
       const tombstone = await store.deleteMessage(original.id);
-      expect(await store.editMessage(original.id, 'revived?', at(10))).toBeNull();
+      expect(await store.editMessage(original.id, 'revived?', at(10), [])).toBeNull();
       expect(await store.getMessage(original.id)).toStrictEqual(tombstone);
       expect(tombstone).toMatchObject({ deleted: true, content: '', edited_at: null });
     });
 
     it('keeps the edit across a close and reopen', async () => {
       const original = await post('r1', 'alice');
-      const edited = await store.editMessage(original.id, 'kept', at(10));
+      const edited = await store.editMessage(original.id, 'kept', at(10), []);
       const reopened = await handle.reopen();
       expect(await reopened.getMessage(original.id)).toStrictEqual(edited);
     });
@@ -610,7 +610,7 @@ describe.each(storeFactories)('ChatStore activity: $name', (factory) => {
       });
 
       it('editMessage', async () => {
-        expect(await store.editMessage(m1.id, 'edited', at(9))).toStrictEqual({
+        expect(await store.editMessage(m1.id, 'edited', at(9), [])).toStrictEqual({
           ...m1Reacted(),
           content: 'edited',
           edited_at: at(9),

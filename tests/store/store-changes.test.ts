@@ -38,7 +38,7 @@ describe.each(storeFactories)('change feed and outbox: $name', (factory) => {
     const m1 = await helpers.post('r1', 'alice'); // v1
     const m2 = await helpers.post('r1', 'bob'); // v2
     await helpers.post('r2', 'alice'); // r2's own v1
-    await store.editMessage(m1.id, 'edited', at(10)); // v3
+    await store.editMessage(m1.id, 'edited', at(10), []); // v3
     await store.addReaction(m2.id, 'alice', '👍', at(11), CAPS); // v4
     const reply = await helpers.post('r1', 'bob', { parent_id: m1.id }); // v5 reply, v6 parent
     await store.removeReaction(m2.id, 'alice', '👍'); // v7
@@ -84,14 +84,14 @@ describe.each(storeFactories)('change feed and outbox: $name', (factory) => {
     expect(await store.addReaction(m1.id, 'bob', '👍', at(6), CAPS)).toBe('exists');
     expect(await store.removeReaction(m1.id, 'bob', '🎉')).toBe(false);
     await store.deleteMessage(m1.id); // v3: the deletion, not the reactions it drops
-    expect(await store.editMessage(m1.id, 'revived?', at(7))).toBeNull();
+    expect(await store.editMessage(m1.id, 'revived?', at(7), [])).toBeNull();
     expect((await store.listChanges('r1', 0, 10)).room_version).toBe(3);
   });
 
   it('appends every change and every join and leave to the outbox, in commit order', async () => {
     const m1 = await helpers.post('r1', 'alice');
     await store.addReaction(m1.id, 'bob', '👍', at(5), CAPS);
-    await store.editMessage(m1.id, 'edited', at(6));
+    await store.editMessage(m1.id, 'edited', at(6), []);
     await store.addMembers('r1', [member('carol', at(7))]);
     await store.removeMember('r1', 'carol');
     await store.deleteMessage(m1.id);

@@ -77,6 +77,7 @@ export function createStoreHelpers(store: ChatStore): StoreHelpers {
       parent_id: null,
       client_id: null,
       timestamp: new Date(T0 + 60_000 + messageCounter).toISOString(),
+      mentions: [],
       ...overrides,
     };
   };

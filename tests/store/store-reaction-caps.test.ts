@@ -154,7 +154,7 @@ describe.each(storeFactories)('reaction caps and summaries: $name', (factory) =>
         limit: 10,
       });
       expect(page.messages.map((m) => m.reactions)).toStrictEqual([expected, []]);
-      expect((await store.editMessage(m1.id, 'edited', at(30)))?.reactions).toStrictEqual(expected);
+      expect((await store.editMessage(m1.id, 'edited', at(30), []))?.reactions).toStrictEqual(expected);
 
       // When one of the listed users takes theirs back, the next one in reaction order is listed.
       expect(await store.removeReaction(m1.id, 'u3', '👍')).toBe(true);

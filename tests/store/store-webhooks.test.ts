@@ -181,7 +181,7 @@ describe.each(storeFactories)('webhook store: $name', (factory) => {
 
       const m1 = await helpers.post('r1', 'alice');
       await store.addReaction(m1.id, 'bob', '👍', at(12), CAPS);
-      await store.editMessage(m1.id, 'edited', at(13));
+      await store.editMessage(m1.id, 'edited', at(13), []);
       await helpers.post('r2', 'alice');
       await store.addMembers('r2', [member('carol', at(14))]);
 

@@ -10,6 +10,7 @@ import { nowSeconds, tokenSigner } from '../../helpers/tokens';
  */
 export const ACTORS = {
   owner: 'owner of both rooms (olga), acting on a message someone else wrote',
+  moderator: 'moderator of the private room, acting on a message someone else wrote (moe)',
   member: 'member of the private room, not its owner (mia)',
   author: 'member acting on a message they wrote (mia)',
   otherMember: 'member acting on a message someone else wrote (max)',
@@ -17,6 +18,9 @@ export const ACTORS = {
   nonMemberPrivate: 'member of the public room only, neither in nor invited to the private one (quinn)',
   invitee: 'invited to the private room, not joined yet (ivy)',
   formerMember: 'was a member of the private room, wrote there, then left (fred)',
+  muted: 'member of the private room, muted there, acting on a message they wrote before (mel)',
+  bannedPublic: 'was a member of the public room, banned from it (bob, banned from both rooms)',
+  bannedPrivate: 'was a member of the private room, wrote there, then was banned from it (bob)',
   impersonator: 'a member whose body names another user in `user_id` / `creator_id` (mia as olga)',
   noToken: 'no token at all',
   expiredToken: 'a token of a real user whose `exp` has passed',
@@ -35,12 +39,25 @@ export const isTokenless = (actor: ActorId): actor is TokenlessActor =>
   (TOKENLESS as readonly string[]).includes(actor);
 
 /** The users of the world; every one holds a connected socket for the whole file. */
-export const USERS = ['olga', 'mia', 'max', 'pat', 'quinn', 'ivy', 'fred'] as const;
+export const USERS = [
+  'olga',
+  'mia',
+  'max',
+  'pat',
+  'quinn',
+  'ivy',
+  'fred',
+  'moe',
+  'mona',
+  'mel',
+  'bob',
+] as const;
 export type UserId = (typeof USERS)[number];
 
 /** Who each signed-in actor is. */
 export const USER_OF: Record<SignedInActor, UserId> = {
   owner: 'olga',
+  moderator: 'moe',
   member: 'mia',
   author: 'mia',
   otherMember: 'max',
@@ -48,6 +65,9 @@ export const USER_OF: Record<SignedInActor, UserId> = {
   nonMemberPrivate: 'quinn',
   invitee: 'ivy',
   formerMember: 'fred',
+  muted: 'mel',
+  bannedPublic: 'bob',
+  bannedPrivate: 'bob',
   impersonator: 'mia',
 };
 

@@ -35,7 +35,7 @@ const stageRoom = (which: 'public' | 'private'): StageRoom => {
   return room;
 };
 const targetRoomOf = (actor: ActorId): StageRoom =>
-  stageRoom(actor === 'nonMemberPublic' ? 'public' : 'private');
+  stageRoom(actor === 'nonMemberPublic' || actor === 'bannedPublic' ? 'public' : 'private');
 const recorder = (key: string): Recorder => {
   const r = recorders.get(key);
   if (!r) throw new Error(`no recorder ${key}`);
@@ -48,7 +48,7 @@ const eventOfFrame = (type: string): ServerEventName | undefined =>
 
 beforeAll(async () => {
   h = await startHarness();
-  world = await buildWorld(h.server.app.services);
+  world = await buildWorld(h);
   // What building the world broadcast (fred hears his own leave) arrives before recording starts.
   await Promise.all(USERS.map((u) => emitRaw(h.sockets[u], 'room:list', { limit: 1 })));
   for (const user of USERS) recorders.set(user, Recorder.ofSocket(h.sockets[user]));
@@ -62,7 +62,7 @@ beforeAll(async () => {
     rooms[which] = { id, joiner, joinerSocket, joinerToken };
   }
   // The members' /ws connections to the room they target.
-  for (const user of ['olga', 'mia'] as const) {
+  for (const user of ['olga', 'mia', 'moe', 'mel'] as const) {
     const opening = await PlainWsClient.open(h.server.url, world.privateRoom, h.tokens[user]);
     if (!('client' in opening)) throw new Error(`/ws refused ${user}: ${JSON.stringify(opening)}`);
     wsClients.set(user, opening.client);
@@ -138,12 +138,16 @@ for (const broadcast of BROADCASTS) {
 }
 
 describe('all along', () => {
-  test.each([['nonMemberPublic'], ['nonMemberPrivate'], ['invitee'], ['formerMember']] as const)(
-    '%s heard nothing that names the room it targets or the newcomer there',
-    (actor) => {
-      const room = targetRoomOf(actor);
-      const heard = JSON.stringify(recorder(USER_OF[actor]).heard);
-      expect([heard.includes(room.id), heard.includes(`"${room.joiner}"`)]).toEqual([false, false]);
-    },
-  );
+  test.each([
+    ['nonMemberPublic'],
+    ['nonMemberPrivate'],
+    ['invitee'],
+    ['formerMember'],
+    ['bannedPublic'],
+    ['bannedPrivate'],
+  ] as const)('%s heard nothing that names the room it targets or the newcomer there', (actor) => {
+    const room = targetRoomOf(actor);
+    const heard = JSON.stringify(recorder(USER_OF[actor]).heard);
+    expect([heard.includes(room.id), heard.includes(`"${room.joiner}"`)]).toEqual([false, false]);
+  });
 });

@@ -75,6 +75,18 @@ const asMember: Record<'author' | 'otherMember', NotApplicable> = {
   otherMember: na('a member like any other (see member)'),
 };
 const noWs = na('only a member holds a /ws connection (opening one joins)');
+const nobody = {
+  owner: 'nothing',
+  moderator: 'nothing',
+  member: 'nothing',
+  muted: 'nothing',
+  nonMemberPublic: 'nothing',
+  nonMemberPrivate: 'nothing',
+  invitee: 'nothing',
+  formerMember: 'nothing',
+  bannedPublic: 'nothing',
+  bannedPrivate: 'nothing',
+} as const;
 
 /** A room broadcast: members hear it on every socket and /ws connection, nobody else does. */
 function toTheRoom(hasFrame: boolean): Record<ActorId, HearExpected> {
@@ -82,11 +94,15 @@ function toTheRoom(hasFrame: boolean): Record<ActorId, HearExpected> {
     hasFrame ? { 'socket.io': socket, ws } : socket;
   return {
     owner: cell('hears', 'hears'),
+    moderator: cell('hears', 'hears'),
     member: cell('hears', 'hears'),
+    muted: cell('hears', 'hears'),
     nonMemberPublic: cell('nothing', noWs),
     nonMemberPrivate: cell('nothing', noWs),
     invitee: cell('nothing', noWs),
     formerMember: cell('nothing', noWs),
+    bannedPublic: cell('nothing', noWs),
+    bannedPrivate: cell('nothing', noWs),
     ...asMember,
     ...noConnection,
   };
@@ -109,12 +125,7 @@ export const BROADCASTS: readonly Broadcast[] = [
     anchor: 'joiner',
     // The invitee's own channel only: not even the room's members hear of an invitation.
     expect: {
-      owner: 'nothing',
-      member: 'nothing',
-      nonMemberPublic: 'nothing',
-      nonMemberPrivate: 'nothing',
-      invitee: 'nothing',
-      formerMember: 'nothing',
+      ...nobody,
       ...asMember,
       ...noConnection,
     },
@@ -150,6 +161,20 @@ export const BROADCASTS: readonly Broadcast[] = [
     expect: toTheRoom(true),
   },
   {
+    events: ['mention:new'],
+    // Only to the members it mentions (olga, moe), never the author: naming a non-member, a pending
+    // invitee, a former member or a banned user sends them nothing.
+    trigger: (s, room) =>
+      ok(
+        emitRaw(s.socketOf('mia'), 'message:send', {
+          room_id: room.id,
+          content: 'hey @olga @moe @mia @pat @quinn @ivy @fred @bob',
+        }),
+      ),
+    anchor: 'olga',
+    expect: { ...nobody, owner: 'hears', moderator: 'hears', ...asMember, ...noConnection },
+  },
+  {
     events: ['message:updated'],
     trigger: (s, room) =>
       ok(emitRaw(s.socketOf('mia'), 'message:edit', { message_id: messageOf(room), content: 'edited news' })),
@@ -169,6 +194,20 @@ export const BROADCASTS: readonly Broadcast[] = [
       ok(emitRaw(s.socketOf('mia'), 'typing:update', { room_id: room.id, is_typing: true })),
     anchor: 'olga',
     expect: toTheRoom(true),
+  },
+  {
+    events: ['room:moderated'],
+    // The joiner (a member by now) is muted: the room hears it (and the joiner, on their own channel).
+    trigger: (s, room) =>
+      ok(
+        emitRaw(s.socketOf('olga'), 'member:mute', {
+          room_id: room.id,
+          user_id: room.joiner,
+          duration_ms: 60_000,
+        }),
+      ),
+    anchor: 'mia',
+    expect: toTheRoom(false),
   },
   {
     events: ['receipt:updated'],

@@ -10,8 +10,7 @@ import { buildWorld } from './world';
  * A user who leaves stops hearing the room at once, on one node: from the moment the leave is
  * acknowledged, nothing of the room reaches any of their sockets or their /ws connection, while
  * the members who stay go on hearing it. tests/multinode/leave-stops-events.test.ts does the same
- * across two nodes. (The service has no way for an owner to remove a member, nor to revoke an
- * invitation: leaving is the only way out of a room.)
+ * across two nodes. Being removed or banned does the same: ./moderation.test.ts.
  */
 
 let h: Harness;
@@ -29,7 +28,7 @@ describe.each(PRIVACY)('a %s room', (privacy) => {
   test.each(HOW)(
     'left over %s: no socket or /ws of the leaver hears a message sent right after the ack',
     async (how) => {
-      const world = await buildWorld(h.server.app.services);
+      const world = await buildWorld(h);
       const roomId = privacy === 'private' ? world.privateRoom : world.publicRoom;
       // max stays in the private room, quinn in the public one.
       const stayer = h.sockets[privacy === 'private' ? 'max' : 'quinn'];
@@ -76,7 +75,7 @@ describe.each(PRIVACY)('a %s room', (privacy) => {
 });
 
 test('a leave that lands while another socket of the user is connecting: the new socket never hears the room', async () => {
-  const world = await buildWorld(h.server.app.services);
+  const world = await buildWorld(h);
   const mia = { id: 'mia', name: 'Mia' };
   const nsp = h.server.app.io.of('/chat');
   // After the handshake has read mia's rooms (socketAuth runs first), before the socket is in

@@ -23,7 +23,7 @@ let world: World;
 
 beforeAll(async () => {
   h = await startHarness();
-  world = await buildWorld(h.server.app.services);
+  world = await buildWorld(h);
 });
 
 afterAll(() => h?.server.close());

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { z } from 'zod';
-import type { Limits } from '../../../shared/limits';
+import { MUTE_MAX_MS, MUTE_MIN_MS, SEARCH_QUERY_MAX, type Limits } from '../../../shared/limits';
+import { encodeSearchCursor } from '../../../shared/schemas/page-cursor';
 
 /**
  * Generators of what a hostile or broken client may send: any JSON, with odd keys and odd Unicode,
@@ -377,8 +378,16 @@ export function plausibleFields(world: World, limits: Limits): Record<string, fc
     invited_users: userList(world.userIds, limits.invitedUsersMax),
     user_ids: userList(world.userIds, limits.invitedUsersMax),
     limit: smallInt(limits.roomListMax),
+    // A page cursor (room, invite and mention lists) or a search one, each valid for the other's
+    // event only, and search cursors at and past the depth limit.
     cursor: nullable(
-      fc.oneof(oddString, idLike, fc.constant('WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJhYmMiXQ')),
+      fc.oneof(
+        oddString,
+        idLike,
+        fc.constant('WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJhYmMiXQ'),
+        fc.constantFrom(encodeSearchCursor(1), encodeSearchCursor(20), encodeSearchCursor(500)),
+        fc.constantFrom(encodeSearchCursor(0), encodeSearchCursor(501), encodeSearchCursor(-1)),
+      ),
     ),
     seq: smallInt(60),
     before_seq: smallInt(60),
@@ -395,7 +404,32 @@ export function plausibleFields(world: World, limits: Limits): Record<string, fc
       { weight: 2, arbitrary: oddString },
       { weight: 1, arbitrary: longString([limits.emojiMax, limits.emojiMax + 1], 10_000) },
     ),
-    // The seed's identity fields (HTTP bodies and /ws frames).
+    // Search: words found in the world, no word at all, around the length limit, odd text.
+    q: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom('own', 'message', 'hidden outside', 'drifter’s', 'Own MESSAGE!'),
+      },
+      { weight: 1, arbitrary: fc.constantFrom('!!!', '   ', '@', '…', '"a" OR b*', 'NEAR(a b)', '-own') },
+      { weight: 2, arbitrary: oddString },
+      { weight: 1, arbitrary: longString([SEARCH_QUERY_MAX, SEARCH_QUERY_MAX + 1], 10_000) },
+      { weight: 1, arbitrary: jsonValue },
+    ),
+    // Moderation: the roles the owner gives, the one never given, durations around the bounds.
+    role: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('moderator', 'member', 'owner') },
+      { weight: 1, arbitrary: oddString },
+    ),
+    duration_ms: fc.oneof(
+      {
+        weight: 4,
+        arbitrary: fc.constantFrom(MUTE_MIN_MS, 60_000, MUTE_MAX_MS, MUTE_MIN_MS - 1, MUTE_MAX_MS + 1, 0, -1),
+      },
+      { weight: 1, arbitrary: oddNumber },
+      { weight: 1, arbitrary: jsonValue },
+    ),
+    // The seed's identity fields (HTTP bodies and /ws frames); the other party of dm:open and the
+    // target of moderation.
     user_id: users,
     username: textAround(64),
     creator_id: users,

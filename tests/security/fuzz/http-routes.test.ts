@@ -16,14 +16,19 @@ import {
   historyPageSchema,
   inviteListSchema,
   memberListSchema,
+  mentionListSchema,
   messageSchema,
+  moderationEventSchema,
+  pinListSchema,
   presenceListSchema,
   reactionsStateSchema,
   readStateSchema,
   roomDetailSchema,
   roomListSchema,
+  searchPageSchema,
   typingStateSchema,
 } from '../../../shared/schemas/objects';
+import { encodeSearchCursor } from '../../../shared/schemas/page-cursor';
 import { createPayloadSchemas } from '../../../shared/schemas/payloads';
 import { userIdSchema, displayNameSchema } from '../../../shared/schemas/primitives';
 import * as W from '../../../shared/schemas/webhooks';
@@ -113,6 +118,26 @@ const ROUTES: Record<string, RouteSpec> = {
   'DELETE /api/messages/{id}/reactions/{emoji}': { params: P.reactionParams, answer: reactionsStateSchema },
   'GET /api/users/{user_id}/presence': { params: P.userIdParam, answer: presenceListSchema },
   'GET /api/rooms/{room_id}/presence': { params: P.roomIdParam, answer: presenceListSchema },
+  'POST /api/dms': { body: P.dmRequest, answer: roomDetailSchema },
+  'GET /api/mentions': { query: P.pageQuery, answer: mentionListSchema },
+  'GET /api/search': { query: P.searchQuery, answer: searchPageSchema },
+  'PUT /api/messages/{id}/pin': { params: P.messageIdParam, answer: messageSchema },
+  'DELETE /api/messages/{id}/pin': { params: P.messageIdParam, answer: messageSchema },
+  'GET /api/rooms/{room_id}/pins': { params: P.roomIdParam, answer: pinListSchema },
+  'PUT /api/rooms/{room_id}/members/{user_id}/role': {
+    params: P.memberParams,
+    body: P.roleRequest,
+    answer: moderationEventSchema,
+  },
+  'DELETE /api/rooms/{room_id}/members/{user_id}': { params: P.memberParams, answer: moderationEventSchema },
+  'PUT /api/rooms/{room_id}/bans/{user_id}': { params: P.memberParams, answer: moderationEventSchema },
+  'DELETE /api/rooms/{room_id}/bans/{user_id}': { params: P.memberParams, answer: moderationEventSchema },
+  'PUT /api/rooms/{room_id}/mutes/{user_id}': {
+    params: P.memberParams,
+    body: P.muteRequest,
+    answer: moderationEventSchema,
+  },
+  'DELETE /api/rooms/{room_id}/mutes/{user_id}': { params: P.memberParams, answer: moderationEventSchema },
   'POST /api/webhooks': { body: W.createWebhookRequestSchema, answer: W.createdWebhookSchema },
   'GET /api/webhooks': { query: W.webhookListQuerySchema, answer: W.webhookListSchema },
   'GET /api/webhooks/{id}': { params: W.webhookIdParamSchema, answer: W.webhookSchema },
@@ -194,9 +219,18 @@ beforeAll(async () => {
   const hidden = await post('owner2', otherPrivate, 'hidden');
   const drifters = await post('drifter', ownPublic, 'drifter’s');
   await call('fuzzer', 'POST', '/api/reactions', { message_id: own, emoji: '👍' });
+  // Issue 14: a room where the drifter (whose plausible requests may succeed) moderates the
+  // fuzzer, a pinned message, mentions, and a direct message of the two.
+  const moderated = await room('owner2', 'moderated');
+  for (const user of ['fuzzer', 'drifter']) await call(user, 'POST', `/api/rooms/${moderated}/join`);
+  await call('owner2', 'PUT', `/api/rooms/${moderated}/members/drifter/role`, { role: 'moderator' });
+  const pinned = await post('fuzzer', moderated, 'a pinned message for @drifter and @owner2');
+  await call('owner2', 'PUT', `/api/messages/${pinned}/pin`);
+  const dm = (await call<{ id: string }>('fuzzer', 'POST', '/api/dms', { user_id: 'drifter' })).id;
+  const direct = await post('fuzzer', dm, 'a direct message for @drifter');
   world = {
-    roomIds: [ownPublic, ownPrivate, otherPublic, otherPrivate, invitedTo, bystander.roomId],
-    messageIds: [own, others, deleted, outside, hidden, drifters],
+    roomIds: [ownPublic, ownPrivate, otherPublic, otherPrivate, invitedTo, bystander.roomId, moderated, dm],
+    messageIds: [own, others, deleted, outside, hidden, drifters, pinned, direct],
     userIds: ['fuzzer', 'drifter', 'owner2', 'bystander', 'speaker', 'nobody'],
   };
   fields = plausibleFields(world, DEFAULT_LIMITS);
@@ -294,7 +328,10 @@ function paramsRefused(spec: RouteSpec, encoded: Record<string, string>): boolea
 const anyQuery: fc.Arbitrary<string> = fc
   .array(
     fc.tuple(
-      fc.oneof(oddKey, fc.constantFrom('limit', 'cursor', 'before_seq', 'after_seq', 'parent_id')),
+      fc.oneof(
+        oddKey,
+        fc.constantFrom('limit', 'cursor', 'before_seq', 'after_seq', 'parent_id', 'q', 'room_id'),
+      ),
       fc.oneof(oddString, fc.constantFrom('1', '50', '101', '-1', '1e3', '')),
     ),
     {
@@ -310,8 +347,18 @@ function plausibleQuery(schema: z.ZodType): fc.Arbitrary<string> {
     before_seq: fc.oneof(fc.integer({ min: -1, max: 60 }).map(String), oddString),
     after_seq: fc.oneof(fc.integer({ min: -1, max: 60 }).map(String), oddString),
     after_version: fc.oneof(fc.integer({ min: -1, max: 60 }).map(String), oddString),
-    cursor: fc.oneof(idLike, oddString),
+    cursor: fc.oneof(
+      idLike,
+      oddString,
+      fc.constantFrom(
+        'WyIyMDI0LTAxLTAxVDAwOjAwOjAwLjAwMFoiLCJhYmMiXQ',
+        encodeSearchCursor(20),
+        encodeSearchCursor(501),
+      ),
+    ),
     parent_id: fc.oneof(fc.constantFrom(...world.messageIds), oddString),
+    room_id: fc.oneof(fc.constantFrom(...world.roomIds), idLike, oddString),
+    q: fc.oneof(fc.constantFrom('own', 'message', 'hidden outside', 'drifter’s', '!!!', '  '), oddString),
   };
   const shape = Reflect.get(schema, 'shape') as Record<string, unknown>;
   const model = Object.fromEntries(Object.keys(shape).map((k) => [k, values[k] ?? oddString]));

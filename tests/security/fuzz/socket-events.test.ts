@@ -9,7 +9,9 @@ import fc from 'fast-check';
 import { clientEvents, type ClientEventName } from '../../../shared/events';
 import { DEFAULT_LIMITS } from '../../../shared/limits';
 import { activityHandlers } from '../../../server/realtime/handlers/activity-handlers';
+import { conversationHandlers } from '../../../server/realtime/handlers/conversation-handlers';
 import { messageHandlers } from '../../../server/realtime/handlers/message-handlers';
+import { moderationHandlers } from '../../../server/realtime/handlers/moderation-handlers';
 import { roomHandlers } from '../../../server/realtime/handlers/room-handlers';
 import { okData, raw, waitForDisconnect } from '../../helpers/events';
 import type { ClientSocket, TestServer } from '../../helpers/server';
@@ -95,10 +97,26 @@ beforeAll(async () => {
   const hidden = await send('owner2', otherPrivate, 'hidden');
   const drifters = await send('drifter', ownPublic, 'drifter’s');
   okData(await s('fuzzer').emitWithAck('reaction:add', { message_id: own, emoji: '👍' }));
+  // Issue 14: a room where the drifter (whose plausible calls may succeed) moderates the fuzzer,
+  // a pinned message, mentions, and a direct message of the two.
+  const moderated = await create('owner2', 'moderated');
+  for (const user of ['fuzzer', 'drifter'])
+    okData(await s(user).emitWithAck('room:join', { room_id: moderated }));
+  okData(
+    await s('owner2').emitWithAck('member:role', {
+      room_id: moderated,
+      user_id: 'drifter',
+      role: 'moderator',
+    }),
+  );
+  const pinned = await send('fuzzer', moderated, 'a pinned message for @drifter and @owner2');
+  okData(await s('owner2').emitWithAck('message:pin', { message_id: pinned }));
+  const dm = okData(await s('fuzzer').emitWithAck('dm:open', { user_id: 'drifter' })).id;
+  const direct = await send('fuzzer', dm, 'a direct message for @drifter');
 
   world = {
-    roomIds: [ownPublic, ownPrivate, otherPublic, otherPrivate, invitedTo, bystander.roomId],
-    messageIds: [own, others, reply, deleted, outside, hidden, drifters],
+    roomIds: [ownPublic, ownPrivate, otherPublic, otherPrivate, invitedTo, bystander.roomId, moderated, dm],
+    messageIds: [own, others, reply, deleted, outside, hidden, drifters, pinned, direct],
     userIds: ['fuzzer', 'drifter', 'owner2', 'bystander', 'speaker', 'nobody'],
   };
   fields = plausibleFields(world, DEFAULT_LIMITS);
@@ -171,6 +189,8 @@ describe('fuzzing every client event of /chat', () => {
       ...roomHandlers(services),
       ...messageHandlers(services),
       ...activityHandlers(services),
+      ...conversationHandlers(services),
+      ...moderationHandlers(services),
     };
     expect(Object.keys(handled).sort()).toEqual([...EVENTS].sort());
     expect(

@@ -47,17 +47,31 @@ export class StateSnapshots {
     this.db = new Database(databaseUrl.slice('sqlite:'.length), { readonly: true, fileMustExist: true });
   }
 
-  /** Every table's rows (schema tables included: nothing a client sends may change them either). */
+  /**
+   * Every table's rows (schema tables included: nothing a client sends may change them either).
+   * A virtual table (the FTS5 search index) is read through its shadow tables, which hold all it
+   * stores; those without a rowid (FTS5's `_idx`, `_config`) are put in a stable order here.
+   */
   contents(): Contents {
     const tables = this.db
-      .prepare<[], { name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      .prepare<[], { name: string; sql: string | null }>(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
       )
-      .all();
+      .all()
+      .filter((t) => !/^\s*CREATE\s+VIRTUAL\s+TABLE/i.test(t.sql ?? ''));
     const read = this.db.transaction((): Contents => {
       const out: Contents = {};
-      for (const { name } of tables) {
-        out[name] = this.db.prepare(`SELECT * FROM "${name.replace(/"/g, '""')}" ORDER BY rowid`).all();
+      for (const { name, sql } of tables) {
+        const quoted = `"${name.replace(/"/g, '""')}"`;
+        if (/WITHOUT\s+ROWID/i.test(sql ?? '')) {
+          const rows: unknown[] = this.db.prepare(`SELECT * FROM ${quoted}`).all();
+          out[name] = rows
+            .map((row) => [JSON.stringify(row, bufferAsHex), row] as const)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([, row]) => row);
+        } else {
+          out[name] = this.db.prepare(`SELECT * FROM ${quoted} ORDER BY rowid`).all();
+        }
       }
       return out;
     });
@@ -104,6 +118,20 @@ export class StateSnapshots {
 function expectNoDifferences(before: Contents, after: Contents, what: string): void {
   const found = differences(before, after);
   if (found.length > 0) throw new Error(`${what} was refused but changed stored state:\n${found.join('\n')}`);
+}
+
+/** JSON of a row with its BLOBs (FTS5 keeps its index in them) as hex, so they order and compare. */
+function bufferAsHex(this: unknown, _key: string, value: unknown): unknown {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    'type' in value &&
+    value.type === 'Buffer' &&
+    'data' in value
+  ) {
+    return Buffer.from(value.data as number[]).toString('hex');
+  }
+  return value;
 }
 
 /** The rows only in `before` and only in `after`, the first few of each. */
