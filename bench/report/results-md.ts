@@ -8,6 +8,8 @@ import { num, percent, table, times } from './format';
 import type { BenchResults, SummaryRow, Target } from './results';
 import { readSoakResults, SOAK_RESULTS_FILE, type SoakResults } from './soak';
 import { soakSection } from './soak-md';
+import { readSearchResults, type SearchResults } from '../search/results';
+import { searchSection } from './search-md';
 
 /**
  * RESULTS.md: the hand-written parts (method, how to read it, capacity assumptions) live here, the
@@ -469,6 +471,7 @@ export function renderResults(
   rows: readonly SummaryRow[],
   capacity: Capacity | null,
   soak: SoakResults | null = readSoakResults(path.resolve(__dirname, '..', SOAK_RESULTS_FILE)),
+  search: SearchResults | null = readSearchResults(path.resolve(__dirname, '..', 'search-results.json')),
 ): string {
   const m = results.machine;
   const header = [
@@ -526,6 +529,7 @@ export function renderResults(
     externalTable(results),
     capacitySection(capacity),
     soakSection(soak),
+    searchSection(search),
     '## Raw figures per round',
     roundsTable(rows),
   ]

@@ -4,7 +4,15 @@ import { describeError, errorCode } from './describe-error';
 import { newClientId } from './format';
 import { noteMessage, noteRead, sidebarRooms } from './rooms';
 import { applyServerEvents } from './server-events';
-import { findMessage, initialState, putMessage, type DemoState, type Panel } from './state';
+import {
+  findMessage,
+  initialState,
+  notePinChange,
+  putMessage,
+  type DemoState,
+  type Panel,
+  type SidePanel,
+} from './state';
 import { forgetToken, identityOf, type Identity } from './token';
 import { TypingSender } from './typing-sender';
 
@@ -12,6 +20,10 @@ const HISTORY_PAGE = 50;
 /** Rooms per room:list page (the contract's maximum). */
 const ROOM_PAGE = 100;
 const THREAD_PAGE = 100;
+const MENTIONS_PAGE = 50;
+const SEARCH_PAGE = 20;
+type SideOf<K extends SidePanel['kind']> = Extract<SidePanel, { kind: K }>;
+const ALL_PANELS: Panel[] = ['session', 'rooms', 'room', 'messages', 'thread', 'side', 'typing'];
 
 /**
  * What the page does: one typed client (websocket first), the state it feeds, and the actions the
@@ -46,6 +58,7 @@ export class DemoController {
       seenInSelectedRoom: (roomId, seq) => this.markRead(roomId, seq),
       reloadRooms: () => this.run(this.refreshRooms()),
       reloadMembers: (roomId) => this.run(this.loadMembers(roomId)),
+      follow: (room) => this.follow(room),
     });
     client.on('connected', () => this.onConnected(me));
     client.on('disconnected', () => this.setConnection('disconnected'));
@@ -60,7 +73,7 @@ export class DemoController {
       }
     });
     if (client.connected) this.onConnected(me);
-    this.invalidate('session', 'rooms', 'room', 'messages', 'thread', 'typing');
+    this.invalidate(...ALL_PANELS);
     return true;
   }
 
@@ -71,7 +84,7 @@ export class DemoController {
     this.stopListening = null;
     this.followed.clear();
     Object.assign(this.state, initialState());
-    this.invalidate('session', 'rooms', 'room', 'messages', 'thread', 'typing');
+    this.invalidate(...ALL_PANELS);
   }
 
   dismissError(): void {
@@ -83,13 +96,10 @@ export class DemoController {
     const client = this.requireClient();
     const rooms = await allRooms(client);
     this.state.rooms = new Map(rooms.map((room) => [room.id, room]));
-    for (const room of rooms) {
-      if (!room.is_member || this.followed.has(room.id)) continue;
-      this.followed.add(room.id);
-      this.run(client.follow({ room_id: room.id, after_seq: room.last_message_seq }));
-    }
+    for (const room of rooms) this.follow(room);
+    // A public room one reads without having joined it (from a search result) stays open.
     const selected = this.state.selectedRoomId;
-    if (selected !== null && !this.state.rooms.get(selected)?.is_member) this.deselect();
+    if (selected !== null && !this.state.rooms.has(selected)) this.deselect();
     this.invalidate('rooms', 'room');
   }
 
@@ -99,7 +109,10 @@ export class DemoController {
       this.typingSender.stop();
       this.state.selectedRoomId = roomId;
       this.state.threadParentId = null;
-      this.invalidate('rooms', 'room', 'messages', 'thread', 'typing');
+      this.state.focusMessageId = null;
+      // Pins are the room's; mentions and search results span rooms and stay.
+      if (this.state.side?.kind === 'pins') this.state.side = null;
+      this.invalidate('rooms', 'room', 'messages', 'thread', 'side', 'typing');
     }
     const [page] = await Promise.all([
       client.history({ room_id: roomId, limit: HISTORY_PAGE }),
@@ -137,6 +150,13 @@ export class DemoController {
 
   async joinRoom(roomId: string): Promise<void> {
     const detail = await this.requireClient().joinRoom({ room_id: roomId });
+    this.adoptRoom(detail);
+    await this.selectRoom(detail.id);
+  }
+
+  /** Opens (creating it the first time) the direct message with a user, and shows it. */
+  async openDirectMessage(userId: string): Promise<void> {
+    const detail = await this.requireClient().openDirectMessage({ user_id: userId });
     this.adoptRoom(detail);
     await this.selectRoom(detail.id);
   }
@@ -179,11 +199,57 @@ export class DemoController {
     this.invalidate('messages', 'thread');
   }
 
+  async togglePin(messageId: string): Promise<void> {
+    const client = this.requireClient();
+    const pinned = Boolean(findMessage(this.state, messageId)?.pinned_at);
+    const ref = { message_id: messageId };
+    const message = pinned ? await client.unpinMessage(ref) : await client.pinMessage(ref);
+    putMessage(this.state, message);
+    notePinChange(this.state, message);
+    this.invalidate('messages', 'thread', 'side');
+  }
+
+  showMentions(): Promise<void> {
+    const side: SideOf<'mentions'> = { kind: 'mentions', messages: null };
+    return this.openSide(side, async (client) => {
+      side.messages = (await client.listMentions({ limit: MENTIONS_PAGE })).messages;
+    });
+  }
+
+  search(query: string): Promise<void> {
+    const side: SideOf<'search'> = { kind: 'search', query, results: null };
+    return this.openSide(side, async (client) => {
+      side.results = (await client.searchMessages({ q: query, limit: SEARCH_PAGE })).results;
+    });
+  }
+
+  showPins(): Promise<void> {
+    const roomId = this.state.selectedRoomId;
+    if (roomId === null) return Promise.resolve();
+    const side: SideOf<'pins'> = { kind: 'pins', roomId, messages: null };
+    return this.openSide(side, async (client) => {
+      side.messages = (await client.listPins({ room_id: roomId })).messages;
+    });
+  }
+
+  closeSide(): void {
+    this.state.side = null;
+    this.invalidate('side');
+  }
+
+  /** Shows a message a mention, pin or search result points at: its room, scrolled to it. */
+  async openMessage(roomId: string, messageId: string): Promise<void> {
+    if (this.state.selectedRoomId !== roomId) await this.selectRoom(roomId);
+    this.state.focusMessageId = messageId;
+    this.invalidate('messages');
+  }
+
   async openThread(messageId: string): Promise<void> {
     const roomId = this.state.selectedRoomId;
     if (roomId === null) return;
     this.state.threadParentId = messageId;
-    this.invalidate('thread');
+    this.state.side = null;
+    this.invalidate('thread', 'side');
     const page = await this.requireClient().history({
       room_id: roomId,
       parent_id: messageId,
@@ -223,13 +289,40 @@ export class DemoController {
     );
   }
 
+  /**
+   * Shows a list in the right-hand panel (closing a thread there) while `load` fills it. An answer
+   * that comes after the panel was closed or replaced changes nothing on screen.
+   */
+  private async openSide(side: SidePanel, load: (client: ChatClient) => Promise<void>): Promise<void> {
+    const client = this.requireClient();
+    this.state.side = side;
+    this.state.threadParentId = null;
+    this.invalidate('thread', 'side');
+    try {
+      await load(client);
+    } catch (err) {
+      // Nothing to show: close the panel, and let the banner say why.
+      if (this.state.side === side) this.state.side = null;
+      throw err;
+    } finally {
+      this.invalidate('side');
+    }
+  }
+
+  /** Follows a room one is a member of, once (its messages then arrive in order across reconnects). */
+  private follow(room: Room): void {
+    if (!room.is_member || this.followed.has(room.id)) return;
+    this.followed.add(room.id);
+    this.run(this.client?.follow({ room_id: room.id, after_seq: room.last_message_seq }));
+  }
+
   private markRead(roomId: string, seq: number): void {
     const room = this.state.rooms.get(roomId);
     if (!this.client || !room?.is_member || seq <= (room.last_read_seq ?? 0)) return;
     if (roomId !== this.state.selectedRoomId || document.visibilityState !== 'visible') return;
     this.run(
       this.client.markRead({ room_id: roomId, seq }).then((read) => {
-        noteRead(this.state, read.room_id, read.last_read_seq);
+        noteRead(this.state, read.room_id, read.last_read_seq, read.unread_mentions);
         this.invalidate('rooms');
       }),
     );
@@ -261,7 +354,9 @@ export class DemoController {
   private deselect(): void {
     this.state.selectedRoomId = null;
     this.state.threadParentId = null;
-    this.invalidate('room', 'messages', 'thread', 'typing');
+    this.state.focusMessageId = null;
+    if (this.state.side?.kind === 'pins') this.state.side = null;
+    this.invalidate('room', 'messages', 'thread', 'side', 'typing');
   }
 
   private setConnection(connection: DemoState['connection']): void {

@@ -3,6 +3,7 @@ import { actionTarget } from './dom';
 import { renderRooms } from './rooms-view';
 import { renderMessages, renderRoomHead, renderTyping } from './room-view';
 import { renderSession } from './session-view';
+import { renderSide } from './side-view';
 import type { Panel } from './state';
 import { renderThread } from './thread-view';
 import { forgetToken, loadToken, saveToken, takeTokenFromHash } from './token';
@@ -20,6 +21,7 @@ const RENDERERS: Record<Panel, () => void> = {
   room: () => renderRoomHead(controller.state, ui),
   messages: () => renderMessages(controller.state, ui),
   thread: () => renderThread(controller.state, ui),
+  side: () => renderSide(controller.state, ui),
   typing: () => renderTyping(controller.state, ui),
 };
 
@@ -73,6 +75,20 @@ ui.refreshRooms.addEventListener('click', () => controller.run(controller.refres
 
 onSubmit(ui.createForm, ui.createName, (name) => controller.createRoom(name, ui.createPrivate.checked));
 onSubmit(ui.joinForm, ui.joinId, (roomId) => controller.joinRoom(roomId));
+onSubmit(ui.dmForm, ui.dmUserId, (userId) => controller.openDirectMessage(userId));
+// The query stays in the box after a search, to refine it.
+ui.searchForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const query = ui.searchInput.value.trim();
+  if (query !== '') controller.run(controller.search(query));
+});
+ui.showMentions.addEventListener('click', () => controller.run(controller.showMentions()));
+ui.showPins.addEventListener('click', () => controller.run(controller.showPins()));
+ui.sideClose.addEventListener('click', () => controller.closeSide());
+ui.joinBarButton.addEventListener('click', () => {
+  const roomId = controller.state.selectedRoomId;
+  if (roomId !== null) controller.run(controller.joinRoom(roomId));
+});
 onSubmit(ui.composer, ui.messageInput, (content) => controller.send(content, null));
 onSubmit(ui.threadForm, ui.threadInput, (content) =>
   controller.send(content, controller.state.threadParentId),
@@ -94,8 +110,19 @@ function onAction(event: Event): void {
   if (action === 'join-room' && roomId) controller.run(controller.joinRoom(roomId));
   if (action === 'thread' && messageId) controller.run(controller.openThread(messageId));
   if (action === 'react' && messageId && emoji) controller.run(controller.toggleReaction(messageId, emoji));
+  if ((action === 'pin' || action === 'unpin') && messageId) controller.run(controller.togglePin(messageId));
+  if (action === 'open-message' && roomId && messageId)
+    controller.run(controller.openMessage(roomId, messageId));
 }
-for (const area of [ui.roomList, ui.browseList, ui.messageList, ui.threadParent, ui.threadReplies]) {
+const actionAreas = [
+  ui.roomList,
+  ui.browseList,
+  ui.messageList,
+  ui.threadParent,
+  ui.threadReplies,
+  ui.sideList,
+];
+for (const area of actionAreas) {
   area.addEventListener('click', onAction);
 }
 
@@ -108,5 +135,5 @@ const stored = loadToken();
 if (stored === null || !controller.signIn(stored)) {
   // Not a JWT: forget it, so that a reload does not show the same complaint again.
   forgetToken();
-  invalidate('session', 'rooms', 'room', 'messages', 'thread', 'typing');
+  invalidate('session', 'rooms', 'room', 'messages', 'thread', 'side', 'typing');
 }

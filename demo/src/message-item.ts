@@ -1,4 +1,5 @@
 import type { Message } from '../../shared/index';
+import { textWithMentions } from './content-parts';
 import { h } from './dom';
 import { clock, hueOf, initial, plural, safeHttpUrl } from './format';
 
@@ -12,6 +13,10 @@ export interface MessageItemOptions {
   /** Names of members whose read position is this message (read receipts). */
   seenBy: readonly string[];
   testId: string;
+  /** Offer pin / unpin (the room's owner and moderators, either person of a DM). */
+  canPin?: boolean;
+  /** The message a mention, pin or search result led to. */
+  focused?: boolean;
 }
 
 function avatar(message: Message): HTMLElement {
@@ -20,7 +25,7 @@ function avatar(message: Message): HTMLElement {
   return element;
 }
 
-function content(message: Message): HTMLElement {
+function content(message: Message, meId: string | null): HTMLElement {
   if (message.deleted) {
     return h(
       'div',
@@ -43,7 +48,11 @@ function content(message: Message): HTMLElement {
       link,
     );
   }
-  return h('div', { class: 'content', 'data-testid': 'message-content' }, message.content);
+  return h(
+    'div',
+    { class: 'content', 'data-testid': 'message-content' },
+    ...textWithMentions(message.content, message.mentions, meId),
+  );
 }
 
 /** The reactions under a message: one chip per emoji with its count, pressed when one reacted with it. */
@@ -73,8 +82,8 @@ function reactions(message: Message, meId: string | null): HTMLElement | null {
   );
 }
 
-/** The toolbar shown over a message on hover or focus: quick reactions and "reply in thread". */
-function actions(message: Message, threadButton: boolean): HTMLElement | null {
+/** The toolbar shown over a message on hover or focus: quick reactions, pin and "reply in thread". */
+function actions(message: Message, threadButton: boolean, canPin: boolean): HTMLElement | null {
   if (message.deleted && !threadButton) return null;
   const bar = h('div', { class: 'actions', 'data-testid': 'message-actions' });
   if (!message.deleted) {
@@ -97,6 +106,23 @@ function actions(message: Message, threadButton: boolean): HTMLElement | null {
         ),
       );
     }
+  }
+  if (canPin && !message.deleted) {
+    const pinned = message.pinned_at !== null;
+    bar.append(
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'quick pin',
+          'data-testid': 'pin-button',
+          'data-action': pinned ? 'unpin' : 'pin',
+          'data-message-id': message.id,
+          title: pinned ? 'Unpin this message' : 'Pin this message to the room',
+        },
+        pinned ? 'Unpin' : '📌 Pin',
+      ),
+    );
   }
   if (threadButton) {
     bar.append(
@@ -140,20 +166,32 @@ function footer(message: Message, options: MessageItemOptions): HTMLElement | nu
   return threadLink || receipt ? h('div', { class: 'footer' }, threadLink, receipt) : null;
 }
 
-/** One message: avatar, author, time, content as text, reactions, thread link and read receipts. */
+/**
+ * One message: avatar, author, time, pinned marker, content as text (mentions picked out),
+ * reactions, thread link and read receipts.
+ */
 export function messageItem(message: Message, options: MessageItemOptions): HTMLLIElement {
   const mine = message.user_id === options.meId;
+  const mentionsMe = !mine && options.meId !== null && message.mentions.includes(options.meId);
   const meta = h(
     'div',
     { class: 'meta' },
     h('span', { class: 'author', 'data-testid': 'message-author' }, message.username),
     h('time', { datetime: message.timestamp, title: message.timestamp }, clock(message.timestamp)),
     message.edited_at !== null && !message.deleted ? h('span', { class: 'edited' }, '(edited)') : null,
+    message.pinned_at !== null
+      ? h(
+          'span',
+          { class: 'pinned', 'data-testid': 'pinned-marker', title: `Pinned by ${message.pinned_by ?? '?'}` },
+          '📌 pinned',
+        )
+      : null,
   );
+  const classes = ['message', mine && 'mine', mentionsMe && 'mentions-me', options.focused && 'focused'];
   return h(
     'li',
     {
-      class: mine ? 'message mine' : 'message',
+      class: classes.filter(Boolean).join(' '),
       'data-testid': options.testId,
       'data-message-id': message.id,
       'data-seq': message.seq,
@@ -163,10 +201,10 @@ export function messageItem(message: Message, options: MessageItemOptions): HTML
       'div',
       { class: 'body' },
       meta,
-      content(message),
+      content(message, options.meId),
       reactions(message, options.meId),
       footer(message, options),
     ),
-    actions(message, options.threadButton),
+    actions(message, options.threadButton, options.canPin ?? false),
   );
 }

@@ -2,17 +2,25 @@ import type { Message } from '../../shared/index';
 import { h } from './dom';
 import { typingText } from './format';
 import { messageItem } from './message-item';
+import { canPin, roomLabel } from './rooms';
 import { messagesOf, type DemoState } from './state';
 import type { Ui } from './ui';
 
-/** The selected room's header: name, id (to share for joining) and members with presence dots. */
+/**
+ * The selected room's header: name (the other person for a DM), id (to share for joining), the pins
+ * button and members with presence dots. A public room one reads without being a member (opened from
+ * a search result) gets a join bar instead of the composer.
+ */
 export function renderRoomHead(state: DemoState, ui: Ui): void {
   const room = state.selectedRoomId === null ? undefined : state.rooms.get(state.selectedRoomId);
   ui.roomHead.hidden = !room;
   ui.emptyRoom.hidden = Boolean(room);
-  ui.composer.hidden = !room;
+  ui.composer.hidden = !room?.is_member;
+  ui.joinBar.hidden = !room || room.is_member;
   if (!room) return;
-  ui.roomTitle.textContent = `${room.is_private ? '🔒 ' : '# '}${room.name}`;
+  ui.roomTitle.textContent = `${room.is_dm ? '@ ' : room.is_private ? '🔒 ' : '# '}${roomLabel(state, room)}`;
+  // A DM cannot be joined by id: nothing to share.
+  ui.roomId.hidden = room.is_dm;
   ui.roomId.textContent = room.id;
   const members = state.members.get(room.id) ?? [];
   ui.memberList.replaceChildren(
@@ -33,7 +41,7 @@ export function renderRoomHead(state: DemoState, ui: Ui): void {
           'aria-label': status,
         }),
         h('span', { class: 'member-name' }, member.username),
-        member.role === 'owner' ? h('span', { class: 'role' }, 'owner') : null,
+        member.role === 'member' ? null : h('span', { class: 'role' }, member.role),
       );
     }),
   );
@@ -75,6 +83,7 @@ export function renderMessages(state: DemoState, ui: Ui): void {
   const shown = messagesOf(state, roomId, null);
   const receipts = seenBy(state, roomId, shown);
   const meId = state.me?.id ?? null;
+  const pinning = canPin(state, roomId);
   list.replaceChildren(
     ...shown.map((message) =>
       messageItem(message, {
@@ -82,12 +91,20 @@ export function renderMessages(state: DemoState, ui: Ui): void {
         threadButton: true,
         seenBy: receipts.get(message.id) ?? [],
         testId: 'message',
+        canPin: pinning,
+        focused: message.id === state.focusMessageId,
       }),
     ),
   );
   if (shown.length === 0) list.append(h('li', { class: 'hint' }, 'No messages yet. Say hello!'));
   ui.loadOlder.hidden = !state.hasOlder.get(roomId);
-  if (roomChanged || atBottom) list.scrollTop = list.scrollHeight;
+  // A newly focused message is scrolled to once; after that the list follows new messages again.
+  const focused = list.querySelector('.message.focused');
+  if (!focused) delete list.dataset.scrolledTo;
+  if (focused && list.dataset.scrolledTo !== state.focusMessageId) {
+    list.dataset.scrolledTo = state.focusMessageId ?? '';
+    focused.scrollIntoView({ block: 'center' });
+  } else if (roomChanged || atBottom) list.scrollTop = list.scrollHeight;
 }
 
 export function renderTyping(state: DemoState, ui: Ui): void {

@@ -1,6 +1,7 @@
 import type { ChatClient } from '../../shared/client';
-import { noteMessage, noteRead } from './rooms';
-import { findMessage, putMessage, type DemoState, type Panel } from './state';
+import type { Room } from '../../shared/index';
+import { noteMention, noteMessage, noteRead } from './rooms';
+import { findMessage, notePinChange, putMessage, type DemoState, type Panel } from './state';
 
 export interface ServerEventHooks {
   invalidate: (...panels: Panel[]) => void;
@@ -9,6 +10,8 @@ export interface ServerEventHooks {
   /** Something happened that a fresh room:list / room:get explains better than a patch. */
   reloadRooms: () => void;
   reloadMembers: (roomId: string) => void;
+  /** A room one is a member of appeared (a DM the other person opened): follow its messages. */
+  follow: (room: Room) => void;
 }
 
 /** Applies the server's broadcasts to the page state; returns a function that stops listening. */
@@ -27,7 +30,16 @@ export function applyServerEvents(client: ChatClient, state: DemoState, hooks: S
     client.on('message:updated', (message) => {
       // Only messages on screen: after a reconnect the client replays changes to older ones too.
       if (findMessage(state, message.id)) putMessage(state, message);
-      hooks.invalidate('messages', 'thread');
+      notePinChange(state, message);
+      hooks.invalidate('messages', 'thread', 'side');
+    }),
+    client.on('mention:new', (message) => {
+      if (!noteMention(state, message)) hooks.reloadRooms();
+      const side = state.side;
+      if (side?.kind === 'mentions' && side.messages !== null) {
+        side.messages = [message, ...side.messages.filter((m) => m.id !== message.id)];
+      }
+      hooks.invalidate('rooms', 'side');
     }),
     client.on('message:deleted', ({ message_id }) => {
       const message = findMessage(state, message_id);
@@ -69,7 +81,13 @@ export function applyServerEvents(client: ChatClient, state: DemoState, hooks: S
       state.rooms.set(room.id, room);
       state.members.set(room.id, members);
       for (const m of members) state.presence.set(m.user_id, m.online ? 'online' : 'offline');
-      hooks.invalidate('rooms', 'room');
+      if (room.is_member) hooks.follow(room);
+      hooks.invalidate('rooms', 'room', 'messages');
+    }),
+    // Roles decide who may pin; other actions also arrive as joins, leaves or room changes.
+    client.on('room:moderated', ({ room_id, action }) => {
+      if ((action === 'promote' || action === 'demote') && state.rooms.get(room_id)?.is_member)
+        hooks.reloadMembers(room_id);
     }),
     // The batch form: a room filling up reloads its members once per batch, not once per joiner.
     client.on('room:users_joined', ({ room_id }) => hooks.reloadMembers(room_id)),

@@ -1,5 +1,14 @@
-import type { Member, Message, PresenceStatus, Room, TypingUser } from '../../shared/index';
+import type { Member, Message, PresenceStatus, Room, SearchResult, TypingUser } from '../../shared/index';
 import type { Identity } from './token';
+
+/**
+ * The panel on the right besides a thread: one's mentions, search results or the selected room's
+ * pins. A list is null while it loads.
+ */
+export type SidePanel =
+  | { kind: 'mentions'; messages: Message[] | null }
+  | { kind: 'search'; query: string; results: SearchResult[] | null }
+  | { kind: 'pins'; roomId: string; messages: Message[] | null };
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'disconnected' | 'refused';
 
@@ -17,6 +26,10 @@ export interface DemoState {
   /** Whether older messages than the oldest loaded exist, by room. */
   hasOlder: Map<string, boolean>;
   threadParentId: string | null;
+  /** Open instead of the thread (one right-hand panel at a time). */
+  side: SidePanel | null;
+  /** The message a mention, pin or search result led to: highlighted and scrolled to. */
+  focusMessageId: string | null;
   typing: Map<string, TypingUser[]>;
   presence: Map<string, PresenceStatus>;
   /** Read positions other members announced (receipt:updated), by room, by user. */
@@ -33,12 +46,14 @@ export const initialState = (): DemoState => ({
   messages: new Map(),
   hasOlder: new Map(),
   threadParentId: null,
+  side: null,
+  focusMessageId: null,
   typing: new Map(),
   presence: new Map(),
   receipts: new Map(),
 });
 
-export type Panel = 'session' | 'rooms' | 'room' | 'messages' | 'thread' | 'typing';
+export type Panel = 'session' | 'rooms' | 'room' | 'messages' | 'thread' | 'side' | 'typing';
 
 /** Keeps a message, replacing an older copy of it. */
 export function putMessage(state: DemoState, message: Message): void {
@@ -63,4 +78,15 @@ export function messagesOf(state: DemoState, roomId: string, parentId: string | 
   const room = state.messages.get(roomId);
   if (!room) return [];
   return [...room.values()].filter((m) => m.parent_id === parentId).sort((a, b) => a.seq - b.seq);
+}
+
+/** Keeps an open pins panel of the message's room in step with a pin or an unpin. */
+export function notePinChange(state: DemoState, message: Message): void {
+  const side = state.side;
+  if (side?.kind !== 'pins' || side.roomId !== message.room_id || side.messages === null) return;
+  const others = side.messages.filter((m) => m.id !== message.id);
+  side.messages =
+    message.pinned_at === null || message.deleted
+      ? others
+      : [message, ...others].sort((a, b) => (b.pinned_at ?? '').localeCompare(a.pinned_at ?? ''));
 }

@@ -9,7 +9,17 @@ import {
   type ServerEventName,
   type ServerPayload,
 } from '../../shared/events';
-import { DEFAULT_LIMITS, ROOM_MEMBERS_SHOWN, type Limits } from '../../shared/limits';
+import {
+  DEFAULT_LIMITS,
+  MUTE_MAX_MS,
+  MUTE_MIN_MS,
+  PINS_PER_ROOM_MAX,
+  ROOM_MEMBERS_SHOWN,
+  SEARCH_DEPTH_MAX,
+  SEARCH_PAGE_DEFAULT,
+  SEARCH_PAGE_MAX,
+  type Limits,
+} from '../../shared/limits';
 import { DEFAULT_RATE_BUDGETS as BUDGET } from '../domain/rate-limits';
 import { SERVICE_VERSION } from '../version';
 import * as ex from './examples';
@@ -31,7 +41,17 @@ const MESSAGE_NOT_VISIBLE = 'the message does not exist or is in a private room 
 const NOT_MEMBER = 'the room is public but the caller has not joined it';
 const NOT_INVITED = 'the room does not exist, or is private and the caller is neither a member nor invited';
 const READ_LIMITED = `more than the per-user read budget (default ${BUDGET.readsPerSecond} a second, socket and HTTP together)`;
-const MEMBERSHIP_LIMITED = `more than the per-user membership budget (joins, leaves, declines and read positions; default ${BUDGET.membershipPerSecond} a second)`;
+const MEMBERSHIP_LIMITED = `more than the per-user membership budget (joins, leaves, declines, read positions and moderation; default ${BUDGET.membershipPerSecond} a second)`;
+const MESSAGE_LIMITED = `more than the per-user message budget (default ${BUDGET.messagesPerSecond} a second, socket and HTTP together)`;
+const MUTED = 'the caller is muted in the room (the message says until when)';
+const IN_A_DM = 'a direct message has no moderation';
+const MODERATOR_ONLY = 'the caller is neither the owner nor a moderator of the room';
+const NOT_A_MEMBER_TARGET = '`user_id` is not a member of the room (`details[].field` = `user_id`)';
+const SELF_TARGET = '`user_id` is the caller’s own';
+const PIN_FORBIDDEN =
+  'the caller is neither the owner nor a moderator of the message’s room (in a direct message: not one of its two members)';
+const ANNOUNCED =
+  'A change is announced as `room:moderated`; an action that changes nothing is answered all the same and announced to nobody.';
 
 /** What each client event does; a Record over the event names, so a new event cannot go undocumented. */
 const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
@@ -59,8 +79,12 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   },
   'room:join': {
     summary:
-      'Join a room (idempotent). Joining accepts the caller’s pending invitation, if any; a private room can be joined only with one.',
-    errors: { NOT_FOUND: NOT_INVITED, RATE_LIMITED: MEMBERSHIP_LIMITED },
+      'Join a room (idempotent). Joining accepts the caller’s pending invitation, if any; a private room can be joined only with one. A user banned from the room cannot join it.',
+    errors: {
+      FORBIDDEN: 'the caller is banned from this public room',
+      NOT_FOUND: `${NOT_INVITED} (a private room the caller is banned from answers this too)`,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
     example: ex.roomRefPayloadExample,
     ackExample: ex.roomDetailExample,
   },
@@ -72,16 +96,20 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
     ackExample: ex.memberListExample,
   },
   'room:leave': {
-    summary: 'Leave a room (idempotent).',
-    errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: MEMBERSHIP_LIMITED },
+    summary: 'Leave a room (idempotent). A direct message cannot be left.',
+    errors: {
+      FORBIDDEN: 'the room is a direct message',
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
     example: ex.roomRefPayloadExample,
     ackExample: {},
   },
   'room:invite': {
     summary:
-      'Invite users to a room (owner only): each gets a pending invitation (`room:invited`) and becomes a member only by joining. Members and pending invitees are skipped; the answer shows members only.',
+      'Invite users to a room (owner only): each gets a pending invitation (`room:invited`) and becomes a member only by joining. Members, pending invitees and users banned from the room are skipped; the answer shows members only.',
     errors: {
-      FORBIDDEN: 'the caller is not an owner of the room',
+      FORBIDDEN: 'the caller is not an owner of the room, or the room is a direct message',
       NOT_FOUND: NOT_VISIBLE,
       RATE_LIMITED: `more than the per-user invite budget (one point per distinct user invited; default ${BUDGET.invitesPerMinute} a minute)`,
     },
@@ -112,30 +140,34 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   },
   'message:send': {
     summary:
-      'Post a message. Acked once stored; a repeated `client_id` answers the stored message without a second broadcast.',
+      'Post a message. Acked once stored; a repeated `client_id` answers the stored message without a second broadcast. Members named as `@user_id` in a text message are listed in `mentions` and get `mention:new`.',
     errors: {
-      FORBIDDEN: NOT_MEMBER,
+      FORBIDDEN: `${NOT_MEMBER}, or ${MUTED}`,
       NOT_FOUND: `${NOT_VISIBLE}, or \`parent_id\` is not a message of this room`,
-      RATE_LIMITED: 'more than the per-user message budget (default 20 a second, socket and HTTP together)',
+      RATE_LIMITED: MESSAGE_LIMITED,
     },
     example: ex.messageSendPayloadExample,
     ackExample: ex.messageExample,
   },
   'message:edit': {
-    summary: 'Edit a message (author only).',
+    summary:
+      'Edit a message (author only). Its `mentions` are read again; members it newly mentions get `mention:new`.',
     errors: {
-      FORBIDDEN: 'the caller is not the author, or no longer a member of the room',
+      FORBIDDEN: `the caller is not the author, or no longer a member of the room, or ${MUTED}`,
       NOT_FOUND: MESSAGE_NOT_VISIBLE,
       CONFLICT: 'the message is deleted',
+      RATE_LIMITED: MESSAGE_LIMITED,
     },
     example: ex.messageEditPayloadExample,
     ackExample: ex.messageExample,
   },
   'message:delete': {
-    summary: 'Delete a message (author or room owner); it stays as a tombstone.',
+    summary:
+      'Delete a message (author, room owner or moderator); it stays as a tombstone (its reactions, mentions and pin gone).',
     errors: {
-      FORBIDDEN: 'the caller is neither the author nor an owner of the room, or not a member',
+      FORBIDDEN: 'the caller is neither the author nor the owner or a moderator of the room, or not a member',
       NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      RATE_LIMITED: MESSAGE_LIMITED,
     },
     example: ex.messageRefPayloadExample,
     ackExample: {},
@@ -149,13 +181,14 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   },
   'room:sync': {
     summary:
-      'The change feed: every message of the room changed after `after_version` (new, edited, deleted, reacted to, replied to), each once in its current state, ascending by `version`; page while `has_more`, then keep the answer’s `version` for the next sync (the typed client does this after a reconnect).',
+      'The change feed: every message of the room changed after `after_version` (new, edited, deleted, reacted to, replied to, pinned, unpinned), each once in its current state, ascending by `version`; page while `has_more`, then keep the answer’s `version` for the next sync (the typed client does this after a reconnect).',
     errors: { NOT_FOUND: NOT_VISIBLE },
     example: ex.roomSyncPayloadExample,
     ackExample: ex.changesPageExample,
   },
   'typing:update': {
-    summary: 'Start or stop typing; `is_typing: true` holds for TYPING_TIMEOUT_MS unless renewed.',
+    summary:
+      'Start or stop typing; `is_typing: true` holds for TYPING_TIMEOUT_MS unless renewed. A muted member’s typing is acked and ignored.',
     errors: {
       FORBIDDEN: NOT_MEMBER,
       NOT_FOUND: NOT_VISIBLE,
@@ -167,7 +200,7 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   'reaction:add': {
     summary: 'Add a reaction (one per user, message and emoji; adding twice is a no-op).',
     errors: {
-      FORBIDDEN: 'the caller is not a member of the message’s room',
+      FORBIDDEN: `the caller is not a member of the message’s room, or ${MUTED}`,
       NOT_FOUND: MESSAGE_NOT_VISIBLE,
       CONFLICT: 'the message is deleted',
     },
@@ -176,7 +209,10 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
   },
   'reaction:remove': {
     summary: 'Remove the caller’s reaction (a no-op when there is none).',
-    errors: { FORBIDDEN: 'the caller is not a member of the message’s room', NOT_FOUND: MESSAGE_NOT_VISIBLE },
+    errors: {
+      FORBIDDEN: `the caller is not a member of the message’s room, or ${MUTED}`,
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+    },
     example: ex.reactionPayloadExample,
     ackExample: ex.reactionsStateExample,
   },
@@ -185,6 +221,126 @@ const CLIENT_EVENTS: { [E in ClientEventName]: ClientEventDoc<E> } = {
     errors: { NOT_FOUND: 'a user shares no room with the caller (`details[].field` = `user_ids.<i>`)' },
     example: ex.presenceGetPayloadExample,
     ackExample: ex.presenceListExample,
+  },
+  'dm:open': {
+    summary:
+      'Open the direct message with a user: the one private room of the pair (`is_dm: true`), created on the first call (both members with role `member`; each user is sent `room:updated`), the same room on every later one. An unknown `user_id` is accepted, as for invitations.',
+    errors: {
+      VALIDATION_ERROR: '`user_id` is the caller’s own (`cannot open a direct message with yourself`)',
+      RATE_LIMITED: `more than the per-user room budget (every call; default ${BUDGET.roomsPerMinute} a minute)`,
+    },
+    example: ex.dmOpenPayloadExample,
+    ackExample: ex.dmDetailExample,
+  },
+  'mention:list': {
+    summary:
+      'List the messages that mention the caller, newest first, a page at a time (`limit`, and `cursor` = the previous page’s `next_cursor`): rooms the caller is a member of now, deleted messages left out.',
+    errors: { RATE_LIMITED: READ_LIMITED },
+    example: ex.mentionListPayloadExample,
+    ackExample: ex.mentionListExample,
+  },
+  'message:search': {
+    summary: `Full-text search of the messages (not deleted) of the public rooms and the caller’s rooms, or of \`room_id\` only. Every word of \`q\` must match by its stem; best first, newest first among equals; \`limit\` ${SEARCH_PAGE_DEFAULT} by default (at most ${SEARCH_PAGE_MAX}), no page past ${SEARCH_DEPTH_MAX} results. \`highlight\` is escaped HTML with each match in \`<mark>\`.`,
+    errors: {
+      VALIDATION_ERROR: '`q` is empty, longer than 200 characters or has no word (letters or digits)',
+      NOT_FOUND: `\`room_id\` is given and ${NOT_VISIBLE}`,
+      RATE_LIMITED: READ_LIMITED,
+    },
+    example: ex.messageSearchPayloadExample,
+    ackExample: ex.searchPageExample,
+  },
+  'message:pin': {
+    summary: `Pin a message (owner or moderator; either member in a direct message): \`message:updated\` tells the room. Pinning a pinned message answers it and announces nothing. At most ${PINS_PER_ROOM_MAX} pins per room.`,
+    errors: {
+      FORBIDDEN: PIN_FORBIDDEN,
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      CONFLICT: `the message is deleted, or the room already has ${PINS_PER_ROOM_MAX} pinned messages (unpin one first)`,
+      RATE_LIMITED: MESSAGE_LIMITED,
+    },
+    example: ex.messageRefPayloadExample,
+    ackExample: ex.pinnedMessageExample,
+  },
+  'message:unpin': {
+    summary:
+      'Unpin a message (owner or moderator; either member in a direct message): `message:updated` tells the room. Unpinning a message that is not pinned answers it and announces nothing.',
+    errors: {
+      FORBIDDEN: PIN_FORBIDDEN,
+      NOT_FOUND: MESSAGE_NOT_VISIBLE,
+      CONFLICT: 'the message is deleted',
+      RATE_LIMITED: MESSAGE_LIMITED,
+    },
+    example: ex.messageRefPayloadExample,
+    ackExample: ex.messageExample,
+  },
+  'room:pins': {
+    summary:
+      'List a room’s pinned messages, the most recently pinned first (readable wherever the history is).',
+    errors: { NOT_FOUND: NOT_VISIBLE, RATE_LIMITED: READ_LIMITED },
+    example: ex.roomRefPayloadExample,
+    ackExample: ex.pinListExample,
+  },
+  'member:role': {
+    summary: `Make a member a moderator (\`role: "moderator"\`) or a moderator a member (owner only). ${ANNOUNCED}`,
+    errors: {
+      FORBIDDEN: `the caller is not the room’s owner, the target is the owner, or ${IN_A_DM}`,
+      NOT_FOUND: `${NOT_VISIBLE}, or ${NOT_A_MEMBER_TARGET}`,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberRolePayloadExample,
+    ackExample: { ...ex.moderationEventExample, action: 'promote', muted_until: null },
+  },
+  'member:remove': {
+    summary: `Remove a member (owner or moderator; only the owner removes a moderator): they leave as by \`room:leave\` (\`room:user_left\`) and may join again. ${ANNOUNCED}`,
+    errors: {
+      VALIDATION_ERROR: SELF_TARGET,
+      FORBIDDEN: `${MODERATOR_ONLY}, the target is the owner, a moderator removes a moderator, or ${IN_A_DM}`,
+      NOT_FOUND: `${NOT_VISIBLE}, or ${NOT_A_MEMBER_TARGET}`,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberRefPayloadExample,
+    ackExample: { ...ex.moderationEventExample, action: 'remove', muted_until: null },
+  },
+  'member:ban': {
+    summary: `Ban a user, member or not (owner or moderator; only the owner bans a moderator): a member is removed, a pending invitation dropped, and they cannot join or be invited until unbanned. ${ANNOUNCED}`,
+    errors: {
+      VALIDATION_ERROR: SELF_TARGET,
+      FORBIDDEN: `${MODERATOR_ONLY}, the target is the owner, a moderator bans a moderator, or ${IN_A_DM}`,
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberRefPayloadExample,
+    ackExample: { ...ex.moderationEventExample, action: 'ban', muted_until: null },
+  },
+  'member:unban': {
+    summary: `Lift a ban (owner or moderator; idempotent). ${ANNOUNCED}`,
+    errors: {
+      FORBIDDEN: `${MODERATOR_ONLY}, or ${IN_A_DM}`,
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberRefPayloadExample,
+    ackExample: { ...ex.moderationEventExample, action: 'unban', muted_until: null },
+  },
+  'member:mute': {
+    summary: `Mute a member for \`duration_ms\` (${MUTE_MIN_MS} to ${MUTE_MAX_MS}: one second to thirty days), replacing an earlier mute (owner or moderator; only the owner mutes a moderator): they cannot send, edit or react, and their typing is ignored. ${ANNOUNCED}`,
+    errors: {
+      VALIDATION_ERROR: SELF_TARGET,
+      FORBIDDEN: `${MODERATOR_ONLY}, the target is the owner, a moderator mutes a moderator, or ${IN_A_DM}`,
+      NOT_FOUND: `${NOT_VISIBLE}, or ${NOT_A_MEMBER_TARGET}`,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberMutePayloadExample,
+    ackExample: ex.moderationEventExample,
+  },
+  'member:unmute': {
+    summary: `Lift a mute (owner or moderator; idempotent). ${ANNOUNCED}`,
+    errors: {
+      FORBIDDEN: `${MODERATOR_ONLY}, a moderator lifts a moderator’s mute (the owner’s to lift), or ${IN_A_DM}`,
+      NOT_FOUND: NOT_VISIBLE,
+      RATE_LIMITED: MEMBERSHIP_LIMITED,
+    },
+    example: ex.memberRefPayloadExample,
+    ackExample: { ...ex.moderationEventExample, action: 'unmute', muted_until: null },
   },
 };
 
@@ -202,7 +358,7 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     example: ex.messageExample,
   },
   'message:updated': {
-    summary: 'A message was edited, or a reply raised its parent’s `reply_count`.',
+    summary: 'A message was edited, pinned or unpinned, or a reply raised its parent’s `reply_count`.',
     sentTo: 'the room',
     example: ex.messageExample,
   },
@@ -233,13 +389,13 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     example: ex.usersJoinedExample,
   },
   'room:user_left': {
-    summary: 'A user left the room.',
+    summary: 'A user left the room, or was removed or banned from it.',
     sentTo: 'the room, the leaver’s sockets included',
     example: ex.membershipEventExample,
   },
   'room:updated': {
     summary:
-      'A room changed: created (told to the creator’s sockets), new owner. Each member receives their own read state.',
+      'A room changed: created (told to the creator’s sockets), a direct message opened (told to both users), new owner. Each member receives their own read state.',
     sentTo: 'every member of the room, each on their own channel (`user:<id>`)',
     example: ex.roomDetailExample,
   },
@@ -265,6 +421,19 @@ const SERVER_EVENTS: { [E in ServerEventName]: ServerEventDoc<E> } = {
     summary: 'A member’s read position moved.',
     sentTo: 'the room',
     example: ex.receiptUpdateExample,
+  },
+  'mention:new': {
+    summary:
+      'A message mentions the user: a new message (a reply too) naming them as `@user_id`, or an edit that newly names them. The author is never told of their own mention.',
+    sentTo: 'each mentioned user on their own channel (`user:<id>`), the author excepted',
+    example: ex.mentionExample,
+  },
+  'room:moderated': {
+    summary:
+      'A moderation action changed something: a role, a removal, a ban or its lifting, a mute or its lifting. A removal or ban of a member also sends `room:user_left`.',
+    sentTo:
+      'the room, and the target on their own channel (`user:<id>`), once even when not a member (the ban of a non-member)',
+    example: ex.moderationEventExample,
   },
 };
 

@@ -8,8 +8,11 @@ import type {
   Member,
   MemberList,
   MembershipEvent,
+  MentionList,
   Message,
   MessageDeleted,
+  ModerationEvent,
+  PinList,
   PresenceList,
   PresenceUpdate,
   PresenceUpdates,
@@ -19,6 +22,7 @@ import type {
   Room,
   RoomDetail,
   RoomList,
+  SearchPage,
   TypingBroadcast,
   TypingState,
   UsersJoined,
@@ -34,6 +38,8 @@ import type { PayloadSchemas } from '../../shared/schemas/payloads';
 const ROOM_ID = 'V1StGXR8_Z5jdHi6B-myT';
 const MESSAGE_ID = 'Uakgb_J5m9g-0JDMbcJqL';
 const REPLY_ID = 'dX3yqkU8lHnTq0bYzQ1pA';
+const MENTION_ID = 'h8Vb2kQ_x1YtN3mZpL0aR';
+const DM_ID = 'pQ7rT2vX9_aB4cD6eF8gH';
 const CREATED_AT = '2025-01-15T09:30:00.000Z';
 const SENT_AT = '2025-01-15T09:41:07.125Z';
 
@@ -59,6 +65,9 @@ export const roomExample: Room = {
   last_read_seq: 41,
   unread_count: 1,
   last_message_seq: 42,
+  is_dm: false,
+  unread_mentions: 0,
+  muted_until: null,
 };
 
 export const roomDetailExample: RoomDetail = {
@@ -110,6 +119,9 @@ export const messageExample: Message = {
   edited_at: null,
   deleted: false,
   version: 57,
+  mentions: [],
+  pinned_at: null,
+  pinned_by: null,
 };
 
 export const replyExample: Message = {
@@ -136,7 +148,97 @@ export const changesPageExample: ChangesPage = {
   has_more: false,
 };
 
-export const readStateExample: ReadState = { room_id: ROOM_ID, last_read_seq: 42, unread_count: 0 };
+export const readStateExample: ReadState = {
+  room_id: ROOM_ID,
+  last_read_seq: 42,
+  unread_count: 0,
+  unread_mentions: 0,
+};
+
+/** Bob names Alice: `@alice` in the content puts her in `mentions` and sends her `mention:new`. */
+export const mentionExample: Message = {
+  ...messageExample,
+  id: MENTION_ID,
+  seq: 44,
+  user_id: 'bob',
+  username: 'Bob',
+  content: '@alice the deploy looks good, shall I announce it?',
+  reply_count: 0,
+  reactions: [],
+  client_id: null,
+  timestamp: '2025-01-15T09:42:10.000Z',
+  version: 59,
+  mentions: ['alice'],
+};
+
+/** Alice pinned her deploy message: the pin changed the message, so its version moved. */
+export const pinnedMessageExample: Message = {
+  ...messageExample,
+  version: 60,
+  pinned_at: '2025-01-15T09:45:00.000Z',
+  pinned_by: 'alice',
+};
+
+/** A mention list's `next_cursor`: the last listed message's timestamp and id. */
+const MENTION_CURSOR = 'WyIyMDI1LTAxLTE1VDA5OjQyOjEwLjAwMFoiLCJoOFZiMmtRX3gxWXROM21acEwwYVIiXQ';
+
+export const mentionListExample: MentionList = { messages: [mentionExample], next_cursor: MENTION_CURSOR };
+
+export const pinListExample: PinList = { room_id: ROOM_ID, messages: [pinnedMessageExample] };
+
+/** A search page's `next_cursor`: how many results the pages so far held (20). */
+const SEARCH_CURSOR = 'WyJzIiwyMF0';
+
+export const searchPageExample: SearchPage = {
+  results: [
+    { message: messageExample, highlight: '<mark>deploy</mark> finished', rank: 0.0759 },
+    {
+      message: mentionExample,
+      highlight: '@alice the <mark>deploy</mark> looks good, shall I announce it?',
+      rank: 0.0607,
+    },
+  ],
+  next_cursor: SEARCH_CURSOR,
+};
+
+/** Alice (the owner) muted Bob for ten minutes. */
+export const moderationEventExample: ModerationEvent = {
+  room_id: ROOM_ID,
+  action: 'mute',
+  user_id: 'bob',
+  username: 'Bob',
+  by: 'alice',
+  muted_until: '2025-01-15T09:56:00.000Z',
+  timestamp: '2025-01-15T09:46:00.000Z',
+};
+
+/** The direct-message room of Alice and Bob, as Alice opens it. */
+export const dmDetailExample: RoomDetail = {
+  id: DM_ID,
+  name: 'Alice Liddell, Bob',
+  description: null,
+  is_private: true,
+  created_by: 'alice',
+  created_at: '2025-01-15T10:02:00.000Z',
+  member_count: 2,
+  is_member: true,
+  last_read_seq: 0,
+  unread_count: 0,
+  last_message_seq: 0,
+  is_dm: true,
+  unread_mentions: 0,
+  muted_until: null,
+  members: [
+    {
+      user_id: 'alice',
+      username: 'Alice Liddell',
+      role: 'member',
+      joined_at: '2025-01-15T10:02:00.000Z',
+      online: true,
+    },
+    { user_id: 'bob', username: 'Bob', role: 'member', joined_at: '2025-01-15T10:02:00.000Z', online: false },
+  ],
+};
 
 export const typingStateExample: TypingState = {
   room_id: ROOM_ID,
@@ -257,3 +359,24 @@ export const reactionPayloadExample: Input<'reaction'> = { message_id: MESSAGE_I
 export const presenceGetPayloadExample: Input<'presenceGet'> = { user_ids: ['bob'] };
 export const roomListPayloadExample: Input<'roomList'> = { limit: 50, cursor: NEXT_CURSOR };
 export const inviteListPayloadExample: Input<'inviteList'> = { limit: 50 };
+export const dmOpenPayloadExample: Input<'dmOpen'> = { user_id: 'bob' };
+export const mentionListPayloadExample: Input<'mentionList'> = { limit: 20 };
+export const messageSearchPayloadExample: Input<'messageSearch'> = {
+  q: 'deploy',
+  room_id: ROOM_ID,
+  limit: 20,
+};
+export const memberRolePayloadExample: Input<'memberRole'> = {
+  room_id: ROOM_ID,
+  user_id: 'bob',
+  role: 'moderator',
+};
+export const memberRefPayloadExample: Input<'memberRef'> = { room_id: ROOM_ID, user_id: 'bob' };
+export const memberMutePayloadExample: Input<'memberMute'> = {
+  room_id: ROOM_ID,
+  user_id: 'bob',
+  duration_ms: 600_000,
+};
+export const dmRequestExample: Input<'dmRequest'> = { user_id: 'bob' };
+export const roleRequestExample: Input<'roleRequest'> = { role: 'moderator' };
+export const muteRequestExample: Input<'muteRequest'> = { duration_ms: 600_000 };

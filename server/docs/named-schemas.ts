@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { errorBodySchema, errorDetailSchema, httpErrorSchema } from '../../shared/errors';
-import { ROOM_MEMBERS_SHOWN } from '../../shared/limits';
+import {
+  MUTE_MAX_MS,
+  MUTE_MIN_MS,
+  PINS_PER_ROOM_MAX,
+  ROOM_MEMBERS_SHOWN,
+  SEARCH_DEPTH_MAX,
+} from '../../shared/limits';
 import {
   emptySchema,
   healthSchema,
@@ -12,8 +18,11 @@ import {
   memberListSchema,
   memberSchema,
   membershipEventSchema,
+  mentionListSchema,
   messageDeletedSchema,
   messageSchema,
+  moderationEventSchema,
+  pinListSchema,
   presenceEntrySchema,
   presenceListSchema,
   presenceUpdateSchema,
@@ -25,6 +34,8 @@ import {
   roomDetailSchema,
   roomListSchema,
   roomSchema,
+  searchPageSchema,
+  searchResultSchema,
   typingBroadcastSchema,
   typingStateSchema,
   typingUserSchema,
@@ -61,16 +72,21 @@ export const objectSchemas: readonly NamedSchema[] = [
   named(
     'Message',
     messageSchema,
-    'A message. `seq` numbers a room’s messages from 1 without gaps; a deleted message keeps its id and seq with `deleted: true` and `content: ""`.',
+    'A message. `seq` numbers a room’s messages from 1 without gaps; a deleted message keeps its id and seq with `deleted: true` and `content: ""` (and loses its reactions, mentions and pin). `mentions` are the room members its text names as `@user_id`; `pinned_at`/`pinned_by` are set while it is pinned.',
     ex.messageExample,
   ),
   named(
     'Room',
     roomSchema,
-    'A room as the caller sees it: `is_member`, `last_read_seq` and `unread_count` are the caller’s own.',
+    'A room as the caller sees it: `is_member`, `last_read_seq`, `unread_count`, `unread_mentions` and `muted_until` are the caller’s own. `is_dm`: the direct-message room of two users (`dm:open`).',
     ex.roomExample,
   ),
-  named('Member', memberSchema, 'A member of a room; `online` is shown to members only.', ex.memberExample),
+  named(
+    'Member',
+    memberSchema,
+    'A member of a room: `role` is `owner` (one per room), `moderator` or `member`; `online` is shown to members only.',
+    ex.memberExample,
+  ),
   {
     ...named(
       'RoomDetail',
@@ -116,7 +132,41 @@ export const objectSchemas: readonly NamedSchema[] = [
     'The messages of a room changed after a version, each once in its current state (tombstones included), ascending by `version`; pass `version` back as `after_version` for the next page or the next sync.',
     ex.changesPageExample,
   ),
-  named('ReadState', readStateSchema, 'The caller’s read position in a room.', ex.readStateExample),
+  named(
+    'ReadState',
+    readStateSchema,
+    'The caller’s read position in a room, with what is unread after it (`unread_mentions`: of those, the messages that mention the caller).',
+    ex.readStateExample,
+  ),
+  named(
+    'MentionList',
+    mentionListSchema,
+    'A page of the messages that mention the caller, newest first, from the rooms the caller is still a member of (deleted ones left out). `next_cursor`, passed back as `cursor`, asks for the next page; null on the last one.',
+    ex.mentionListExample,
+  ),
+  named(
+    'PinList',
+    pinListSchema,
+    `A room’s pinned messages, the most recently pinned first (at most ${PINS_PER_ROOM_MAX}).`,
+    ex.pinListExample,
+  ),
+  named(
+    'SearchResult',
+    searchResultSchema,
+    'One match: the message, its matching passage as HTML (the text escaped, each match in `<mark>`), and its relevance (higher is better, comparable within one search).',
+  ),
+  named(
+    'SearchPage',
+    searchPageSchema,
+    `Search results, best first (ties: newest first). \`next_cursor\`, passed back as \`cursor\`, asks for the next page; null on the last one, and once ${SEARCH_DEPTH_MAX} results have been served.`,
+    ex.searchPageExample,
+  ),
+  named(
+    'ModerationEvent',
+    moderationEventSchema,
+    'A moderation action: what (`promote`, `demote`, `remove`, `ban`, `unban`, `mute`, `unmute`), to whom (`user_id`, `username`), by whom (`by`), and with `mute` until when.',
+    ex.moderationEventExample,
+  ),
   named('TypingUser', typingUserSchema, 'A user who is typing.'),
   named('TypingState', typingStateSchema, 'Who is typing in a room now.', ex.typingStateExample),
   named(
@@ -205,6 +255,24 @@ export function httpBodySchemas(p: PayloadSchemas): NamedSchema[] {
     ),
     named('ReadRequest', p.readRequest, 'Read up to this seq.', ex.readRequestExample),
     named('EditMessageRequest', p.editRequest, 'The new content.', ex.editRequestExample),
+    named(
+      'DirectMessageRequest',
+      p.dmRequest,
+      'The other user of the direct message: any valid user id but the caller’s own.',
+      ex.dmRequestExample,
+    ),
+    named(
+      'RoleRequest',
+      p.roleRequest,
+      'The role to give a member: `moderator` or `member` (the owner’s role is never given).',
+      ex.roleRequestExample,
+    ),
+    named(
+      'MuteRequest',
+      p.muteRequest,
+      `How long the mute lasts, in milliseconds: ${MUTE_MIN_MS} (one second) to ${MUTE_MAX_MS} (thirty days).`,
+      ex.muteRequestExample,
+    ),
   ];
 }
 

@@ -92,7 +92,7 @@ const BODY_ERRORS: Partial<Record<ErrorCode, string>> = {
 const SECURITY_SCHEME = 'bearerAuth';
 
 const DESCRIPTION = [
-  'Real-time chat service: rooms, messages with threads, reactions, typing and presence.',
+  'Real-time chat service: rooms and direct messages, messages with threads, mentions, reactions and pins, full-text search, moderation, typing and presence.',
   'This document covers the HTTP API. The same service layer serves Socket.IO on the `/chat` namespace (described by `asyncapi.yaml` in the repository): a message posted here reaches sockets as `message:new`.',
   '**Authentication.** Every `/api` call needs `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `name` = display name, `exp` honoured). The token decides who acts: the seed’s `user_id` / `creator_id` body fields are optional and must equal `sub`. In Swagger UI, press *Authorize* and paste a token from `npm run token -- <user_id> <name>`.',
   '**Errors** answer `{ "error": { "code", "message", "details"?, "retry_after_ms"? } }` with the code’s status. Every object field is always present; an absent value is `null`. Times are ISO 8601 UTC.',

@@ -61,3 +61,32 @@ function visible(access: RoomAccess | null, what: string, field: string): RoomAc
   if (!access || (access.is_private && access.role === null)) throw notFound(what, field);
   return access;
 }
+
+/** Roles that moderate a room: remove, ban, mute, pin. */
+export function isModerator(role: MemberRole | null): role is 'owner' | 'moderator' {
+  return role === 'owner' || role === 'moderator';
+}
+
+/** FORBIDDEN (`only the owner or a moderator can <doing>`) unless the access is the owner's or a moderator's. */
+export function moderatorOf(access: RoomAccess, doing: string): MemberAccess {
+  if (!isModerator(access.role)) throw forbidden(`only the owner or a moderator can ${doing}`);
+  return { ...access, role: access.role };
+}
+
+/**
+ * Until when the user is muted, while that is still ahead of `now`; null when they are not muted
+ * (never, or a mute that has run out: nothing lifts it, time does).
+ */
+export function mutedUntil(access: RoomAccess, now: Date): string | null {
+  const until = access.muted_until;
+  return until !== null && Date.parse(until) > now.getTime() ? until : null;
+}
+
+/**
+ * FORBIDDEN while the user is muted. Read from the RoomAccess the write check already holds (cached
+ * above the store), so a send costs no extra query for it.
+ */
+export function assertNotMuted(access: RoomAccess, now: Date): void {
+  const until = mutedUntil(access, now);
+  if (until !== null) throw forbidden(`you are muted in this room until ${until}`);
+}

@@ -6,6 +6,15 @@ export const notFound = (what: string, field?: string): ChatError =>
 
 export const forbidden = (message: string): ChatError => new ChatError('FORBIDDEN', message);
 
+/**
+ * A payload the schema accepted but a rule refuses (opening a DM with oneself, a query without a
+ * word): worded as the schema's own VALIDATION_ERRORs are, so clients read both alike.
+ */
+export const invalidField = (field: string, reason: string): ChatError =>
+  new ChatError('VALIDATION_ERROR', `Invalid field "${field}": ${reason}`, [{ field, reason }]);
+
+export const conflict = (message: string): ChatError => new ChatError('CONFLICT', message);
+
 export interface WireError {
   status: number;
   body: ErrorBody;

@@ -3,10 +3,11 @@ import { ChatError } from '../../shared/errors';
 import type { ChangesPage, HistoryPage, Message } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import { isHttpUrl } from '../../shared/schemas/primitives';
-import { asMember, readableRoom, roomToWriteIn, visibleMessage } from './access';
+import { asMember, assertNotMuted, isModerator, readableRoom, roomToWriteIn, visibleMessage } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 import { forbidden, notFound } from './errors';
+import type { MentionService } from './mentions';
 import type { TypingService } from './typing-service';
 
 export type MessageSendInput = z.output<PayloadSchemas['messageSend']>;
@@ -23,19 +24,25 @@ export interface SentMessage {
   created: boolean;
 }
 
-/** Messages: send (with threads and idempotency), read one, read history, edit, delete. */
+/**
+ * Messages: send (with threads, idempotency and mentions), read one, read history, edit, delete.
+ * A muted member may neither send nor edit.
+ */
 export class MessageService {
   constructor(
     private readonly deps: DomainDeps,
     private readonly typing: TypingService,
+    private readonly mentions: MentionService,
   ) {}
 
   async send(actor: Actor, input: MessageSendInput): Promise<SentMessage> {
     const { store, notifier } = this.deps;
     await this.deps.rateLimiter.consume('message', actor.id);
     const roomId = input.room_id;
-    await roomToWriteIn(store, actor, roomId);
+    const now = this.deps.now();
+    assertNotMuted(await roomToWriteIn(store, actor, roomId), now);
     const parentId = input.parent_id ? await this.threadRoot(roomId, input.parent_id) : null;
+    const mentions = await this.mentions.resolve(roomId, input.message_type, input.content);
     const { message, created, parent } = await store.insertMessage({
       id: this.deps.newId(),
       room_id: roomId,
@@ -45,12 +52,14 @@ export class MessageService {
       message_type: input.message_type,
       parent_id: parentId,
       client_id: input.client_id ?? null,
-      timestamp: this.deps.now().toISOString(),
+      timestamp: now.toISOString(),
+      mentions,
     });
     if (created) {
       this.deps.metrics?.messageStored();
       notifier.toRoom(roomId, 'message:new', message);
       if (parent) notifier.toRoom(roomId, 'message:updated', parent);
+      this.mentions.announce(message);
       // Best effort: the message is stored and announced, so its sender must get the ack even when
       // shared typing state (Redis) is briefly unreachable; the indicator then expires by itself.
       await this.typing.stop(actor, roomId).catch(() => undefined);
@@ -63,13 +72,14 @@ export class MessageService {
     return (await visibleMessage(this.deps.store, actor, messageId)).message;
   }
 
-  /** The author only; a tombstone cannot be edited. */
+  /** The author only (not while muted); a tombstone cannot be edited. Mentions are read again. */
   async edit(actor: Actor, messageId: string, content: string): Promise<Message> {
     const { store, notifier } = this.deps;
     // Edits and deletes are broadcast like sends, so they spend the same budget.
     await this.deps.rateLimiter.consume('message', actor.id);
     const { message, access } = await visibleMessage(store, actor, messageId);
-    asMember(access);
+    const now = this.deps.now();
+    assertNotMuted(asMember(access), now);
     if (message.user_id !== actor.id) throw forbidden('only the author can edit a message');
     if (message.deleted) throw new ChatError('CONFLICT', 'the message is deleted');
     if (message.message_type !== 'text' && !isHttpUrl(content)) {
@@ -77,21 +87,27 @@ export class MessageService {
         { field: 'content', reason: `must be an http(s) URL for a ${message.message_type} message` },
       ]);
     }
-    const edited = await store.editMessage(message.id, content, this.deps.now().toISOString());
+    const mentions = await this.mentions.resolve(message.room_id, message.message_type, content);
+    const edited = await store.editMessage(message.id, content, now.toISOString(), mentions);
     // Messages are never removed, only turned into tombstones: no row means a delete won the race.
     if (!edited) throw new ChatError('CONFLICT', 'the message is deleted');
     notifier.toRoom(message.room_id, 'message:updated', edited);
+    // Only those the edit adds hear of it: the others were told when they were first mentioned.
+    this.mentions.announce(edited, message.mentions);
     return edited;
   }
 
-  /** The author or a room owner; leaves a tombstone (same id and seq). Deleting twice is a no-op. */
+  /**
+   * The author, the room's owner or a moderator; leaves a tombstone (same id and seq; its pin and
+   * mentions gone). Deleting twice is a no-op.
+   */
   async delete(actor: Actor, messageId: string): Promise<void> {
     const { store, notifier } = this.deps;
     await this.deps.rateLimiter.consume('message', actor.id);
     const { message, access } = await visibleMessage(store, actor, messageId);
     const { role } = asMember(access);
-    if (message.user_id !== actor.id && role !== 'owner') {
-      throw forbidden('only the author or a room owner can delete a message');
+    if (message.user_id !== actor.id && !isModerator(role)) {
+      throw forbidden('only the author, the room owner or a moderator can delete a message');
     }
     if (message.deleted) return;
     const tombstone = await store.deleteMessage(message.id);

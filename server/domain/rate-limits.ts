@@ -3,17 +3,23 @@
  * valid token, Socket.IO / WebSocket handshakes and Admin UI logins.
  */
 export const RATE_LIMIT_KINDS = [
-  /** message:send, message:edit, message:delete */
+  /** message:send, message:edit, message:delete, message:pin, message:unpin */
   'message',
   /** typing:update */
   'typing',
   /** reaction:add, reaction:remove */
   'reaction',
-  /** Reads: room:list, room:get, invite:list, message:history, presence:get and their HTTP routes. */
+  /**
+   * Reads: room:list, room:get, invite:list, message:history, presence:get, mention:list,
+   * message:search, room:pins and their HTTP routes.
+   */
   'read',
-  /** room:join, room:leave, room:decline, room:read (writes that change membership or read state). */
+  /**
+   * room:join, room:leave, room:decline, room:read and the moderation events member:role, remove,
+   * ban, unban, mute, unmute (writes that change membership, roles or read state).
+   */
   'membership',
-  /** room:create */
+  /** room:create, dm:open (every call, whether or not it creates the room) */
   'room',
   /** One point per user invited (room:invite, or room:create's invited_users). */
   'invite',

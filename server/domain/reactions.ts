@@ -1,7 +1,7 @@
 import { ChatError } from '../../shared/errors';
 import type { Message, ReactionsState } from '../../shared/schemas/objects';
 import type { AddReactionOutcome } from '../store/types';
-import { asMember, visibleMessage } from './access';
+import { asMember, assertNotMuted, visibleMessage } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 
@@ -37,9 +37,10 @@ export class ReactionService {
     return this.state(message, removed);
   }
 
+  /** The message reacted to; members only, and not while muted (adding or removing alike). */
   private async target(actor: Actor, messageId: string): Promise<Message> {
     const { message, access } = await visibleMessage(this.deps.store, actor, messageId);
-    asMember(access);
+    assertNotMuted(asMember(access), this.deps.now());
     return message;
   }
 

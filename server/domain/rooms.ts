@@ -49,7 +49,7 @@ export class RoomService {
     const detail = await this.detail(id, actor.id);
     await this.invites.send(actor, detail, invitees, at);
     // The creator's other sockets learn of the room.
-    await this.announce(detail);
+    await this.announce(detail, actor.id);
     return detail;
   }
 
@@ -97,9 +97,16 @@ export class RoomService {
     return this.detail(roomId, actor.id);
   }
 
-  /** Makes the actor a member of a room they are not in; true when this call did it. */
+  /**
+   * Makes the actor a member of a room they are not in; true when this call did it. A banned user
+   * is refused: FORBIDDEN for a public room, NOT_FOUND for a private one (it stays invisible).
+   */
   private async enter(actor: Actor, room: Room): Promise<boolean> {
     const { store } = this.deps;
+    if (await store.isBanned(room.id, actor.id)) {
+      if (room.is_private) throw notFound('room', 'room_id');
+      throw forbidden('you are banned from this room');
+    }
     const invited = await store.hasInvite(room.id, actor.id);
     if (room.is_private && !invited) throw notFound('room', 'room_id');
     await this.deps.users.remember(actor);
@@ -111,36 +118,56 @@ export class RoomService {
     throw notFound('room', 'room_id');
   }
 
-  /** Idempotent. When the owner leaves, the longest-standing member becomes owner. */
+  /**
+   * Idempotent. When the owner leaves, the longest-standing member becomes owner. A direct message
+   * cannot be left: it is the pair's one conversation, and `dm:open` would only bring it back.
+   */
   async leave(actor: Actor, roomId: string): Promise<void> {
     const { store, notifier } = this.deps;
     await this.deps.rateLimiter.consume('membership', actor.id);
     const room = await visibleRoom(store, actor, roomId);
     if (!room.is_member) return;
+    if (room.is_dm) throw forbidden('a direct message cannot be left');
     const { removed, newOwnerId } = await store.removeMember(roomId, actor.id);
     if (!removed) return;
     await this.typing.stop(actor, roomId);
     // Announced before the channel is left, so the leaver's other sockets hear it too.
     this.announceMembership('room:user_left', roomId, actor.id, actor.name);
     notifier.leaveRoom([actor.id], roomId);
-    if (newOwnerId) await this.announce(await this.detail(roomId, newOwnerId));
+    if (newOwnerId) await this.announce(await this.detail(roomId, newOwnerId), newOwnerId);
   }
 
   /**
-   * Owner only. Invites are pending until accepted (join) or declined: the answer shows members
-   * only, and reads the same whether an invited id exists, is already invited, or is a member.
+   * Owner only; never in a direct message. Invites are pending until accepted (join) or declined:
+   * the answer shows members only, and reads the same whether an invited id exists, is already
+   * invited, is a member, or is banned (banned ids are skipped without a trace).
    */
   async invite(actor: Actor, roomId: string, userIds: readonly string[]): Promise<RoomDetail> {
     const { store } = this.deps;
     const invitees = [...new Set(userIds)];
     await this.deps.rateLimiter.consume('invite', actor.id, invitees.length);
     const room = await visibleRoom(store, actor, roomId);
+    if (room.is_dm) throw forbidden('a direct message has exactly two members');
     const me = await store.getMember(roomId, actor.id);
     if (me?.role !== 'owner') throw forbidden('only the room owner can invite');
     // Invitees see the inviter's name: the latest one, as a member's.
     await this.deps.users.remember(actor);
-    await this.invites.send(actor, room, invitees, this.deps.now().toISOString());
+    const allowed = await this.notBanned(roomId, invitees);
+    await this.invites.send(actor, room, allowed, this.deps.now().toISOString());
     return this.detail(roomId, actor.id);
+  }
+
+  /**
+   * Those of `userIds` not banned from the room, in order. One at a time: an invite is at most
+   * `invitedUsersMax` ids, paid for by the invite budget, and sequential reads never queue a
+   * thousand queries on a database pool at once.
+   */
+  private async notBanned(roomId: string, userIds: readonly string[]): Promise<string[]> {
+    const allowed: string[] = [];
+    for (const userId of userIds) {
+      if (!(await this.deps.store.isBanned(roomId, userId))) allowed.push(userId);
+    }
+    return allowed;
   }
 
   /** Moves the actor's read position forward (never backwards) and announces it to the room. */
@@ -157,10 +184,14 @@ export class RoomService {
         last_read_seq: position.last_read_seq,
       });
     }
+    const unread = position.last_message_seq - position.last_read_seq;
     return {
       room_id: roomId,
       last_read_seq: position.last_read_seq,
-      unread_count: position.last_message_seq - position.last_read_seq,
+      unread_count: unread,
+      // Read at the end (the usual case) nothing is unread, so nothing unread mentions the reader;
+      // otherwise the room, read after the move, counts them.
+      unread_mentions: unread === 0 ? 0 : ((await store.getRoom(roomId, actor.id))?.unread_mentions ?? 0),
     };
   }
 
@@ -191,13 +222,19 @@ export class RoomService {
   /**
    * `room:updated` to every member, each with their own read state: the caller-specific fields of
    * a RoomDetail belong to whoever receives it. Members at the same read position (new members
-   * all are) share one broadcast.
+   * all are) share one broadcast. The detail's own viewer gets it as read for them; the others'
+   * unread mentions and mutes are not read member by member (a hand-over in a room of thousands
+   * would cost a query each), so theirs show none until they next read the room.
    */
-  private async announce(detail: RoomDetail): Promise<void> {
+  private async announce(detail: RoomDetail, viewerId: string): Promise<void> {
     const positions = await this.deps.store.memberReadPositions(detail.id);
     const bySeq = new Map<number, string[]>();
     for (const { user_id, last_read_seq } of positions) {
+      if (user_id === viewerId) continue;
       bySeq.set(last_read_seq, [...(bySeq.get(last_read_seq) ?? []), user_id]);
+    }
+    if (positions.some((p) => p.user_id === viewerId)) {
+      this.deps.notifier.toUsers([viewerId], 'room:updated', detail);
     }
     for (const [seq, userIds] of bySeq) {
       this.deps.notifier.toUsers(userIds, 'room:updated', {
@@ -205,6 +242,8 @@ export class RoomService {
         is_member: true,
         last_read_seq: seq,
         unread_count: Math.max(0, detail.last_message_seq - seq),
+        unread_mentions: 0,
+        muted_until: null,
       });
     }
   }

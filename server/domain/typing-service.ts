@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { TypingState, TypingUser } from '../../shared/schemas/objects';
 import type { PayloadSchemas } from '../../shared/schemas/payloads';
 import { TypingNotes } from '../ephemeral/typing-notes';
-import { roomToWriteIn } from './access';
+import { mutedUntil, roomToWriteIn } from './access';
 import type { Actor } from './actor';
 import type { DomainDeps } from './deps';
 
@@ -23,7 +23,12 @@ export class TypingService {
   async update(actor: Actor, input: TypingInput): Promise<TypingState> {
     const { store, typing, rateLimiter } = this.deps;
     await rateLimiter.consume('typing', actor.id);
-    await roomToWriteIn(store, actor, input.room_id);
+    const access = await roomToWriteIn(store, actor, input.room_id);
+    // A muted member's typing is acknowledged but not shown: they cannot send what they type, and
+    // an error on every keystroke would only be noise (sends and edits say why they are refused).
+    if (mutedUntil(access, this.deps.now()) !== null) {
+      return { room_id: input.room_id, typing_users: await typing.list(input.room_id) };
+    }
     // Noted before the tracker is asked, so that a send racing this update still ends it (its
     // stop reaches the tracker after this start).
     if (input.is_typing) this.notes.started(input.room_id, actor.id);
@@ -41,6 +46,16 @@ export class TypingService {
     if (!this.notes.mayBeTyping(roomId, actor.id)) return;
     this.notes.ended(roomId, actor.id);
     const changed = await this.deps.typing.set(roomId, asTypingUser(actor), false);
+    if (changed) this.announce(roomId, changed);
+  }
+
+  /**
+   * Someone else ended the user's membership (removed, banned): their indicator goes now, whichever
+   * node they typed through, so the shared state is asked whatever this node noted.
+   */
+  async stopFor(user: TypingUser, roomId: string): Promise<void> {
+    this.notes.ended(roomId, user.user_id);
+    const changed = await this.deps.typing.set(roomId, user, false);
     if (changed) this.announce(roomId, changed);
   }
 

@@ -17,11 +17,16 @@ import { requestLog } from './request-log';
 import { activityRoutes } from './routes/activity-routes';
 import { adminUiRoutes } from './routes/admin-ui-routes';
 import { demoRoutes } from './routes/demo-routes';
+import { dmRoutes } from './routes/dm-routes';
 import { docsRoutes } from './routes/docs-routes';
 import { healthRoutes } from './routes/health-routes';
+import { mentionRoutes } from './routes/mention-routes';
 import { messageRoutes } from './routes/message-routes';
 import { metricsRoutes } from './routes/metrics-routes';
+import { moderationRoutes } from './routes/moderation-routes';
+import { pinRoutes } from './routes/pin-routes';
 import { roomRoutes } from './routes/room-routes';
+import { searchRoutes } from './routes/search-routes';
 import { webhookRoutes } from './routes/webhook-routes';
 
 export interface HttpDeps {
@@ -60,6 +65,11 @@ export function configureHttpApp(app: Express, deps: HttpDeps): Express {
   api.use(roomRoutes(deps.services, deps.payloads));
   api.use(messageRoutes(deps.services, deps.payloads));
   api.use(activityRoutes(deps.services, deps.payloads));
+  api.use(dmRoutes(deps.services, deps.payloads));
+  api.use(mentionRoutes(deps.services, deps.payloads));
+  api.use(searchRoutes(deps.services, deps.payloads));
+  api.use(pinRoutes(deps.services, deps.payloads));
+  api.use(moderationRoutes(deps.services, deps.payloads));
   api.use(webhookRoutes(deps.webhooks));
   app.use('/api', api);
 

@@ -11,7 +11,9 @@ import { guardEngineConnections, type ConnectionCloseObserver } from './connecti
 import type { ConnectionSlots } from './connection-slots';
 import { createEventBinder, type EventHandlers, type EventObserver } from './event-handler';
 import { activityHandlers } from './handlers/activity-handlers';
+import { conversationHandlers } from './handlers/conversation-handlers';
 import { messageHandlers } from './handlers/message-handlers';
+import { moderationHandlers } from './handlers/moderation-handlers';
 import { roomHandlers } from './handlers/room-handlers';
 import { socketAuth } from './socket-auth';
 import { atTokenExpiry } from './token-expiry';
@@ -56,6 +58,8 @@ export function attachChatNamespace(io: ChatServer, deps: ChatNamespaceDeps): At
     ...roomHandlers(services),
     ...messageHandlers(services),
     ...activityHandlers(services),
+    ...conversationHandlers(services),
+    ...moderationHandlers(services),
   };
   const pending = new Set<Promise<void>>();
   const track = (work: Promise<void>, what: string, userId: string): void => {

@@ -8,7 +8,10 @@ const SAME_EVENT_TYPES: Same<OutboxType, WebhookEventType> = true;
 void SAME_EVENT_TYPES;
 
 /** What building a delivery's body reads. */
-export type PayloadReader = Pick<ChatStore, 'getMessage' | 'reactionsOf' | 'roomAccess'>;
+export type PayloadReader = Pick<
+  ChatStore,
+  'getMessage' | 'reactionsOf' | 'roomAccess' | 'getModerationAction'
+>;
 
 export interface DeliveryBuilderDeps {
   store: PayloadReader;
@@ -96,5 +99,11 @@ export async function eventOf(store: PayloadReader, entry: OutboxEntry): Promise
     case 'member.left':
       if (!entry.user_id) return null;
       return { type: entry.type, timestamp, data: { room_id, user_id: entry.user_id } };
+    case 'member.moderated': {
+      // The record, not the entry, says what was done: the ModerationEvent `room:moderated` carried.
+      const action = entry.action_id !== null ? await store.getModerationAction(entry.action_id) : null;
+      if (!action) return null;
+      return { type: entry.type, timestamp, data: action };
+    }
   }
 }

@@ -156,6 +156,41 @@ export interface ChatClient {
   getPresence(payload: ClientPayload<'presence:get'>): Promise<AckData<'presence:get'>>;
 
   /**
+   * `dm:open`: the direct message with `user_id` (the pair's one private room, created on the first
+   * call; any user id but one's own). It does not follow the room: read it with `history()` (which
+   * follows it from that page) or call `follow()`.
+   */
+  openDirectMessage(payload: ClientPayload<'dm:open'>): Promise<AckData<'dm:open'>>;
+  /**
+   * `mention:list`: a page of the messages that mention this user, newest first (paged like
+   * `listRooms`). Live mentions arrive as `mention:new`.
+   */
+  listMentions(payload?: ClientPayload<'mention:list'>): Promise<AckData<'mention:list'>>;
+  /**
+   * `message:search`: a page of results, best first, each with its `highlight` as escaped HTML
+   * (`<mark>` around the matches). Pass the answer's `next_cursor` as `cursor` for the next page.
+   */
+  searchMessages(payload: ClientPayload<'message:search'>): Promise<AckData<'message:search'>>;
+  /** `message:pin` (owner or moderator; either member of a direct message): resolves with the message. */
+  pinMessage(payload: ClientPayload<'message:pin'>): Promise<AckData<'message:pin'>>;
+  /** `message:unpin` (owner or moderator; either member of a direct message): resolves with the message. */
+  unpinMessage(payload: ClientPayload<'message:unpin'>): Promise<AckData<'message:unpin'>>;
+  /** `room:pins`: the room's pinned messages, the most recently pinned first. */
+  listPins(payload: ClientPayload<'room:pins'>): Promise<AckData<'room:pins'>>;
+  /** `member:role` (owner only): `moderator` promotes a member, `member` demotes a moderator. */
+  setMemberRole(payload: ClientPayload<'member:role'>): Promise<AckData<'member:role'>>;
+  /** `member:remove` (owner or moderator): the member leaves the room as by a leave. */
+  removeMember(payload: ClientPayload<'member:remove'>): Promise<AckData<'member:remove'>>;
+  /** `member:ban` (owner or moderator): any user; a member is removed, and nobody banned may join or be invited. */
+  banUser(payload: ClientPayload<'member:ban'>): Promise<AckData<'member:ban'>>;
+  /** `member:unban` (owner or moderator; idempotent). */
+  unbanUser(payload: ClientPayload<'member:unban'>): Promise<AckData<'member:unban'>>;
+  /** `member:mute` (owner or moderator): no sends, edits or reactions for `duration_ms`. */
+  muteMember(payload: ClientPayload<'member:mute'>): Promise<AckData<'member:mute'>>;
+  /** `member:unmute` (owner or moderator; idempotent). */
+  unmuteMember(payload: ClientPayload<'member:unmute'>): Promise<AckData<'member:unmute'>>;
+
+  /**
    * Follows a room's messages from `after_seq` (default: the room's current last seq, so only new
    * messages are emitted). Messages after `after_seq` that were already sent are fetched and
    * emitted; changes are replayed from the room's version when following starts (changes made

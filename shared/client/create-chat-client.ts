@@ -148,6 +148,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     for (const update of batch.updates) listeners.emit('presence:update', update);
   });
   socket.on('receipt:updated', (receipt) => listeners.emit('receipt:updated', receipt));
+  socket.on('mention:new', (mention) => listeners.emit('mention:new', mention));
+  // A removal or ban of this user also arrives as their own `room:user_left`, which stops following.
+  socket.on('room:moderated', (moderation) => listeners.emit('room:moderated', moderation));
 
   return {
     socket,
@@ -213,6 +216,20 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     addReaction: (payload) => request('reaction:add', payload),
     removeReaction: (payload) => request('reaction:remove', payload),
     getPresence: (payload) => request('presence:get', payload),
+    // Not followed here: the room's id is known only from the answer, too late to hold a message
+    // sent meanwhile; `history()` or `follow()` on it starts following without a gap or a repeat.
+    openDirectMessage: (payload) => request('dm:open', payload),
+    listMentions: (payload = {}) => request('mention:list', payload),
+    searchMessages: (payload) => request('message:search', payload),
+    pinMessage: (payload) => request('message:pin', payload),
+    unpinMessage: (payload) => request('message:unpin', payload),
+    listPins: (payload) => request('room:pins', payload),
+    setMemberRole: (payload) => request('member:role', payload),
+    removeMember: (payload) => request('member:remove', payload),
+    banUser: (payload) => request('member:ban', payload),
+    unbanUser: (payload) => request('member:unban', payload),
+    muteMember: (payload) => request('member:mute', payload),
+    unmuteMember: (payload) => request('member:unmute', payload),
 
     follow: ({ room_id, after_seq }) =>
       followers.has(room_id)

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { messageSchema, reactionSchema } from './objects';
+import { messageSchema, moderationEventSchema, reactionSchema } from './objects';
 import {
   entityIdSchema,
   maxChars,
@@ -178,6 +178,8 @@ export const webhookEventSchema = z.discriminatedUnion('type', [
   }),
   memberEvent('member.joined'),
   memberEvent('member.left'),
+  /** A moderation action: the record, as `room:moderated` announces it. */
+  z.object({ type: z.literal('member.moderated'), timestamp: timestampSchema, data: moderationEventSchema }),
 ]);
 export type WebhookEvent = z.infer<typeof webhookEventSchema>;
 

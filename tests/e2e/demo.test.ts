@@ -3,14 +3,12 @@
  * at /demo, driven in headless Chromium by two users (two browser contexts) talking to each other.
  * The steps run in order and build on each other, as a conversation does.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { buildDemo } from '../../scripts/build-demo';
 import { startServer, type TestServer } from '../helpers/server';
 import { needs } from '../helpers/services';
 import { tokenSigner } from '../helpers/tokens';
 import {
+  buildDemoInPlace,
   channelMessage,
   connected,
   gone,
@@ -18,6 +16,7 @@ import {
   openDemo,
   send,
   shows,
+  sideBySide,
   sidebarRoom,
   UI_TIMEOUT_MS,
   type DemoPage,
@@ -27,7 +26,6 @@ import {
 // (then no beforeAll/afterAll runs either).
 const { test } = needs('chromium');
 
-const ARTIFACTS = path.join(__dirname, '..', 'artifacts');
 /**
  * Bob browses by a host name that Chromium maps to 127.0.0.1: unlike localhost it is not a
  * "potentially trustworthy" origin, so his page meets what a LAN or container address over plain
@@ -47,7 +45,7 @@ let aliceToken: string;
 let roomId: string;
 
 beforeAll(async () => {
-  await buildDemo();
+  await buildDemoInPlace();
   server = await startServer();
   browser = await launchChromium([`--host-resolver-rules=MAP ${PLAIN_HTTP_HOST} 127.0.0.1`]);
   aliceToken = await server.token('alice', 'Alice');
@@ -161,36 +159,15 @@ test('unread count on a room one is not looking at, cleared (and a read receipt 
   await shows(channelMessage(a(), 'Are you there?').getByTestId('read-receipt'), 'Seen by Bob');
 });
 
-// Before the markup probe and the pasted-token visitor: the picture (the README's docs/demo.png is a
-// copy of tests/artifacts/demo.png) shows an ordinary conversation.
+// Before the markup probe and the pasted-token visitor: the picture shows an ordinary conversation.
+// (The README's docs/demo.png is a copy of demo-conversations.test.ts's picture.)
 test('screenshots of both users (tests/artifacts/demo.png)', async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  // The pointer away from the messages, so no hover toolbar covers them.
-  await Promise.all([a(), b()].map((page) => page.mouse.move(1, 1)));
-  const shots = await Promise.all(
-    [a(), b()].map((page) => page.screenshot({ fullPage: true, animations: 'disabled' })),
-  );
-  const [aliceShot, bobShot] = shots;
-  if (!aliceShot || !bobShot) throw new Error('missing screenshot');
-  writeFileSync(path.join(ARTIFACTS, 'demo-alice.png'), aliceShot);
-  writeFileSync(path.join(ARTIFACTS, 'demo-bob.png'), bobShot);
-
-  // Side by side, in one picture: a page of two data-URL images (nothing leaves the machine).
-  const context = await browser.newContext({ viewport: { width: 2400, height: 800 } });
-  const page = await context.newPage();
-  const figure = (label: string, png: Buffer): string =>
-    `<figure><figcaption>${label}</figcaption><img src="data:image/png;base64,${png.toString('base64')}"></figure>`;
-  await page.setContent(
-    `<style>body{margin:0;padding:16px;display:flex;gap:16px;background:#2b2f3c;font:600 15px system-ui}` +
-      `figure{margin:0}figcaption{color:#fff;padding:0 0 8px}img{display:block;border-radius:6px}</style>` +
-      // Captions name the users, not the test's addresses (bob's host name is the test's own).
-      figure('Alice', aliceShot) +
-      figure('Bob, in another browser', bobShot),
-  );
-  await page.locator('img').nth(1).waitFor({ timeout: UI_TIMEOUT_MS });
-  const composed = await page.screenshot({ fullPage: true, path: path.join(ARTIFACTS, 'demo.png') });
-  expect(composed.length).toBeGreaterThan(10_000);
-  await context.close();
+  // Captions name the users, not the test's addresses (bob's host name is the test's own).
+  const picture = await sideBySide(browser, 'demo', [
+    ['Alice', a()],
+    ['Bob, in another browser', b()],
+  ]);
+  expect(picture.length).toBeGreaterThan(10_000);
 });
 
 test('text from users is shown as text: markup creates no element and runs no script', async () => {

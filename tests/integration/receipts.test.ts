@@ -99,12 +99,12 @@ describe('read receipts', () => {
       await expectViews('bob', bob(), member(0, 5));
 
       const viaSocket = okData(await bob().emitWithAck('room:read', { room_id: roomId, seq: 3 }));
-      expect(viaSocket).toStrictEqual({ room_id: roomId, last_read_seq: 3, unread_count: 2 });
+      expect(viaSocket).toStrictEqual({ room_id: roomId, last_read_seq: 3, unread_count: 2, unread_mentions: 0 });
       await expectViews('bob', bob(), member(3, 5));
 
       const viaHttp = await readOverHttp('bob', 5);
       expect(viaHttp.status).toBe(200);
-      expect(viaHttp.body).toStrictEqual({ room_id: roomId, last_read_seq: 5, unread_count: 0 });
+      expect(viaHttp.body).toStrictEqual({ room_id: roomId, last_read_seq: 5, unread_count: 0, unread_mentions: 0 });
       await expectViews('bob', bob(), member(5, 5));
 
       await say(alice(), 'm6');
@@ -116,7 +116,7 @@ describe('read receipts', () => {
       const moved = waitFor(alice(), 'receipt:updated', (r) => r.last_read_seq === 4);
       okData(await bob().emitWithAck('room:read', { room_id: roomId, seq: 4 }));
       await moved;
-      const current = { room_id: roomId, last_read_seq: 4, unread_count: 1 };
+      const current = { room_id: roomId, last_read_seq: 4, unread_count: 1, unread_mentions: 0 };
 
       expect(okData(await bob().emitWithAck('room:read', { room_id: roomId, seq: 2 }))).toStrictEqual(
         current,
@@ -146,6 +146,7 @@ describe('read receipts', () => {
         room_id: roomId,
         last_read_seq: 5,
         unread_count: 0,
+        unread_mentions: 0,
       });
       expect(await told).toStrictEqual({ room_id: roomId, user_id: 'bob', last_read_seq: 5 });
 
@@ -156,7 +157,7 @@ describe('read receipts', () => {
       const toldAgain = waitFor(alice(), 'receipt:updated');
       const res = await readOverHttp('bob', Number.MAX_SAFE_INTEGER);
       expect(res.status).toBe(200);
-      expect(res.body).toStrictEqual({ room_id: roomId, last_read_seq: 6, unread_count: 0 });
+      expect(res.body).toStrictEqual({ room_id: roomId, last_read_seq: 6, unread_count: 0, unread_mentions: 0 });
       expect(await toldAgain).toStrictEqual({ room_id: roomId, user_id: 'bob', last_read_seq: 6 });
       await say(alice(), 'm7');
       await expectViews('bob', bob(), member(6, 7));
@@ -170,9 +171,10 @@ describe('read receipts', () => {
         room_id: empty,
         last_read_seq: 0,
         unread_count: 0,
+        unread_mentions: 0,
       });
       const res = await readOverHttp('bob', 3, empty);
-      expect([res.status, res.body]).toEqual([200, { room_id: empty, last_read_seq: 0, unread_count: 0 }]);
+      expect([res.status, res.body]).toEqual([200, { room_id: empty, last_read_seq: 0, unread_count: 0, unread_mentions: 0 }]);
       await expectViews('bob', bob(), member(0, 0), empty);
 
       // Barrier: bob's first real move is announced after anything the reads above could have sent.
@@ -356,6 +358,7 @@ describe('read receipts', () => {
         room_id: secret,
         last_read_seq: 1,
         unread_count: 0,
+        unread_mentions: 0,
       });
     });
 

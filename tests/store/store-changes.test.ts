@@ -97,15 +97,15 @@ describe.each(storeFactories)('change feed and outbox: $name', (factory) => {
     await store.deleteMessage(m1.id);
 
     expect(await outbox()).toEqual([
-      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'alice' },
-      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'bob' },
-      { room_id: 'r2', version: null, type: 'member.joined', message_id: null, user_id: 'alice' },
-      { room_id: 'r1', version: 1, type: 'message.new', message_id: m1.id, user_id: null },
-      { room_id: 'r1', version: 2, type: 'reaction.updated', message_id: m1.id, user_id: null },
-      { room_id: 'r1', version: 3, type: 'message.updated', message_id: m1.id, user_id: null },
-      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'carol' },
-      { room_id: 'r1', version: null, type: 'member.left', message_id: null, user_id: 'carol' },
-      { room_id: 'r1', version: 4, type: 'message.deleted', message_id: m1.id, user_id: null },
+      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'alice', action_id: null },
+      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'bob', action_id: null },
+      { room_id: 'r2', version: null, type: 'member.joined', message_id: null, user_id: 'alice', action_id: null },
+      { room_id: 'r1', version: 1, type: 'message.new', message_id: m1.id, user_id: null, action_id: null },
+      { room_id: 'r1', version: 2, type: 'reaction.updated', message_id: m1.id, user_id: null, action_id: null },
+      { room_id: 'r1', version: 3, type: 'message.updated', message_id: m1.id, user_id: null, action_id: null },
+      { room_id: 'r1', version: null, type: 'member.joined', message_id: null, user_id: 'carol', action_id: null },
+      { room_id: 'r1', version: null, type: 'member.left', message_id: null, user_id: 'carol', action_id: null },
+      { room_id: 'r1', version: 4, type: 'message.deleted', message_id: m1.id, user_id: null, action_id: null },
     ]);
     const [first] = await store.readOutbox(0, 1);
     expect(await store.readOutbox(first?.id ?? 0, 2)).toHaveLength(2);

@@ -13,13 +13,16 @@ const ROOM_KEYS = [
   'created_by',
   'description',
   'id',
+  'is_dm',
   'is_member',
   'is_private',
   'last_message_seq',
   'last_read_seq',
   'member_count',
+  'muted_until',
   'name',
   'unread_count',
+  'unread_mentions',
 ];
 const MESSAGE_KEYS = [
   'client_id',
@@ -27,8 +30,11 @@ const MESSAGE_KEYS = [
   'deleted',
   'edited_at',
   'id',
+  'mentions',
   'message_type',
   'parent_id',
+  'pinned_at',
+  'pinned_by',
   'reactions',
   'reply_count',
   'room_id',
@@ -94,6 +100,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         last_read_seq: 0,
         unread_count: 2,
         last_message_seq: 2,
+        is_dm: false,
+        unread_mentions: 0,
+        muted_until: null,
       });
       const forAlice = await viewRoom('r1', 'alice');
       expect(forAlice).toMatchObject({
@@ -124,6 +133,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         last_read_seq: null,
         unread_count: 0,
         last_message_seq: 3,
+        is_dm: false,
+        unread_mentions: 0,
+        muted_until: null,
       });
     });
 
@@ -359,6 +371,9 @@ describe.each(storeFactories)('ChatStore contract: $name', (factory) => {
         edited_at: null,
         deleted: false,
         version: 1,
+        mentions: [],
+        pinned_at: null,
+        pinned_by: null,
       };
       expect(inserted).toStrictEqual({ message: expected, created: true, parent: null });
       expect(Object.keys(inserted.message).sort()).toEqual(MESSAGE_KEYS);

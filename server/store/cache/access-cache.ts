@@ -1,4 +1,18 @@
-import type { HistoryPage, Invite, Message, Reaction, Room } from '../../../shared/schemas/objects';
+import type {
+  HistoryPage,
+  Invite,
+  Message,
+  ModerationEvent,
+  Reaction,
+  Room,
+} from '../../../shared/schemas/objects';
+import type {
+  NewDirectRoom,
+  NewModerationAction,
+  PinOutcome,
+  SearchHit,
+  SearchQuery,
+} from '../conversation-types';
 import type {
   AddReactionOutcome,
   ChatStore,
@@ -47,10 +61,12 @@ interface Entry {
  * A ChatStore whose `roomAccess` (asked on every send, typing update, reaction and read receipt)
  * is answered from memory. What it holds can only change through a write that passes here on some
  * node: a room's existence and privacy never change once it is created (rooms are neither deleted
- * nor edited), and membership and roles change only by createRoom, addMembers, removeMember (which
- * may promote a new owner) and acceptInvite. Each of those forgets the pairs it touched here and,
- * through `changes`, on every other node, before it resolves: whoever is told the write is done
- * (the leaver's ack) can no longer be served the old answer by any node.
+ * nor edited), and membership, roles and mutes change only by createRoom, openDirectRoom,
+ * addMembers, removeMember (which may promote a new owner), acceptInvite and moderate. Each of
+ * those forgets the pairs it touched here and, through `changes`, on every other node, before it
+ * resolves: whoever is told the write is done (the leaver's ack, the moderator's) can no longer be
+ * served the old answer by any node. A mute runs out by itself: the entry holds `muted_until`, and
+ * the check compares it with the time.
  *
  * Absent rooms are not cached (so a new room needs no notice, and ids that do not exist cannot
  * crowd out real entries). A read that was in flight when its pair was forgotten is answered but
@@ -118,6 +134,33 @@ export class AccessCachingStore implements ChatStore {
       // Nobody can hold an entry of a room that did not exist (absent rooms are not cached), so
       // the other nodes need no notice.
       this.forget({ roomId: room.id, userIds: members.map((m) => m.user_id) });
+    }
+  }
+
+  async openDirectRoom(room: NewDirectRoom): Promise<{ room_id: string; created: boolean }> {
+    let roomId: string | null = null;
+    try {
+      const opened = await this.store.openDirectRoom(room);
+      roomId = opened.room_id;
+      return opened;
+    } finally {
+      // As createRoom: a room that did not exist was cached nowhere, and an existing DM's two
+      // members never change (it cannot be left, joined or moderated), so no other node needs
+      // a notice. Unknown after a failure: the new id, which nobody can hold either.
+      this.forget({ roomId: roomId ?? room.id, userIds: room.user_ids });
+    }
+  }
+
+  async moderate(action: NewModerationAction): Promise<ModerationEvent | null> {
+    let unchanged = false;
+    try {
+      const event = await this.store.moderate(action);
+      unchanged = event === null;
+      return event;
+    } finally {
+      // Role, membership or mute of the target: like removeMember. Nothing to tell when the store
+      // reports no change; after a failure the change may have committed, so it is told.
+      if (!unchanged) await this.changed({ roomId: action.room_id, userIds: [action.user_id] });
     }
   }
 
@@ -238,8 +281,13 @@ export class AccessCachingStore implements ChatStore {
   readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
     return this.store.readOutbox(afterId, limit);
   }
-  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
-    return this.store.editMessage(messageId, content, editedAt);
+  editMessage(
+    messageId: string,
+    content: string,
+    editedAt: string,
+    mentions: readonly string[],
+  ): Promise<Message | null> {
+    return this.store.editMessage(messageId, content, editedAt, mentions);
   }
   deleteMessage(messageId: string): Promise<Message | null> {
     return this.store.deleteMessage(messageId);
@@ -258,6 +306,31 @@ export class AccessCachingStore implements ChatStore {
   }
   reactionsOf(messageId: string): Promise<Reaction[]> {
     return this.store.reactionsOf(messageId);
+  }
+  membersAmong(roomId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.store.membersAmong(roomId, userIds);
+  }
+  listMentions(userId: string, page: PageQuery): Promise<Message[]> {
+    return this.store.listMentions(userId, page);
+  }
+  searchMessages(query: SearchQuery): Promise<SearchHit[]> {
+    return this.store.searchMessages(query);
+  }
+  /** Bans are not part of RoomAccess (joins and invites ask this directly): nothing cached. */
+  isBanned(roomId: string, userId: string): Promise<boolean> {
+    return this.store.isBanned(roomId, userId);
+  }
+  getModerationAction(id: number): Promise<ModerationEvent | null> {
+    return this.store.getModerationAction(id);
+  }
+  pinMessage(messageId: string, by: string, at: string, maxPins: number): Promise<PinOutcome> {
+    return this.store.pinMessage(messageId, by, at, maxPins);
+  }
+  unpinMessage(messageId: string): Promise<boolean> {
+    return this.store.unpinMessage(messageId);
+  }
+  listPins(roomId: string): Promise<Message[]> {
+    return this.store.listPins(roomId);
   }
 }
 

@@ -19,6 +19,9 @@ export function message(seq: number, roomId = 'room1'): Message {
     edited_at: null,
     deleted: false,
     version: seq,
+    mentions: [],
+    pinned_at: null,
+    pinned_by: null,
   };
 }
 
