@@ -63,7 +63,11 @@ export function highlightHtml(content: string, storeHighlight: string): string {
   let at = from;
   for (const w of words) {
     if (!w.hit || w.start < from || w.end > to) continue;
-    html += escapeHtml(content.slice(at, w.start)) + '<mark>' + escapeHtml(content.slice(w.start, w.end)) + '</mark>';
+    html +=
+      escapeHtml(content.slice(at, w.start)) +
+      '<mark>' +
+      escapeHtml(content.slice(w.start, w.end)) +
+      '</mark>';
     at = w.end;
   }
   html += escapeHtml(content.slice(at, to));

@@ -1,4 +1,9 @@
-import type { MemberRole, Message, ModerationActionKind, ModerationEvent } from '../../shared/schemas/objects';
+import type {
+  MemberRole,
+  Message,
+  ModerationActionKind,
+  ModerationEvent,
+} from '../../shared/schemas/objects';
 import type { PageQuery } from './types';
 
 /**

@@ -137,7 +137,10 @@ export const changesPageSchema = z.object({
 export type ChangesPage = z.infer<typeof changesPageSchema>;
 
 /** The caller's mentions, newest first: messages (not deleted) of rooms the caller is still in. */
-export const mentionListSchema = z.object({ messages: z.array(messageSchema), next_cursor: nextCursorSchema });
+export const mentionListSchema = z.object({
+  messages: z.array(messageSchema),
+  next_cursor: nextCursorSchema,
+});
 export type MentionList = z.infer<typeof mentionListSchema>;
 
 /** A room's pinned messages, the most recently pinned first (at most PINS_PER_ROOM_MAX). */

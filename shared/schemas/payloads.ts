@@ -1,11 +1,5 @@
 import * as z from 'zod';
-import {
-  MUTE_MAX_MS,
-  MUTE_MIN_MS,
-  SEARCH_PAGE_MAX,
-  SEARCH_QUERY_MAX,
-  type Limits,
-} from '../limits';
+import { MUTE_MAX_MS, MUTE_MIN_MS, SEARCH_PAGE_MAX, SEARCH_QUERY_MAX, type Limits } from '../limits';
 import {
   displayNameSchema,
   emojiSchema,

@@ -28,7 +28,9 @@ const RENDER_TIMEOUT_MS = 20_000;
 const document = buildOpenApiDocument();
 const documentedOperations = Object.entries(document.paths ?? {})
   .flatMap(([path, item]) =>
-    ['get', 'post', 'put', 'patch', 'delete'].filter((m) => m in item).map((m) => `${m.toUpperCase()} ${path}`),
+    ['get', 'post', 'put', 'patch', 'delete']
+      .filter((m) => m in item)
+      .map((m) => `${m.toUpperCase()} ${path}`),
   )
   .sort();
 

@@ -99,12 +99,22 @@ describe('read receipts', () => {
       await expectViews('bob', bob(), member(0, 5));
 
       const viaSocket = okData(await bob().emitWithAck('room:read', { room_id: roomId, seq: 3 }));
-      expect(viaSocket).toStrictEqual({ room_id: roomId, last_read_seq: 3, unread_count: 2, unread_mentions: 0 });
+      expect(viaSocket).toStrictEqual({
+        room_id: roomId,
+        last_read_seq: 3,
+        unread_count: 2,
+        unread_mentions: 0,
+      });
       await expectViews('bob', bob(), member(3, 5));
 
       const viaHttp = await readOverHttp('bob', 5);
       expect(viaHttp.status).toBe(200);
-      expect(viaHttp.body).toStrictEqual({ room_id: roomId, last_read_seq: 5, unread_count: 0, unread_mentions: 0 });
+      expect(viaHttp.body).toStrictEqual({
+        room_id: roomId,
+        last_read_seq: 5,
+        unread_count: 0,
+        unread_mentions: 0,
+      });
       await expectViews('bob', bob(), member(5, 5));
 
       await say(alice(), 'm6');
@@ -157,7 +167,12 @@ describe('read receipts', () => {
       const toldAgain = waitFor(alice(), 'receipt:updated');
       const res = await readOverHttp('bob', Number.MAX_SAFE_INTEGER);
       expect(res.status).toBe(200);
-      expect(res.body).toStrictEqual({ room_id: roomId, last_read_seq: 6, unread_count: 0, unread_mentions: 0 });
+      expect(res.body).toStrictEqual({
+        room_id: roomId,
+        last_read_seq: 6,
+        unread_count: 0,
+        unread_mentions: 0,
+      });
       expect(await toldAgain).toStrictEqual({ room_id: roomId, user_id: 'bob', last_read_seq: 6 });
       await say(alice(), 'm7');
       await expectViews('bob', bob(), member(6, 7));
@@ -174,7 +189,10 @@ describe('read receipts', () => {
         unread_mentions: 0,
       });
       const res = await readOverHttp('bob', 3, empty);
-      expect([res.status, res.body]).toEqual([200, { room_id: empty, last_read_seq: 0, unread_count: 0, unread_mentions: 0 }]);
+      expect([res.status, res.body]).toEqual([
+        200,
+        { room_id: empty, last_read_seq: 0, unread_count: 0, unread_mentions: 0 },
+      ]);
       await expectViews('bob', bob(), member(0, 0), empty);
 
       // Barrier: bob's first real move is announced after anything the reads above could have sent.

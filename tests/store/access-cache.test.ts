@@ -105,10 +105,30 @@ describe('AccessCachingStore', () => {
     expect(first).toEqual({ is_private: false, role: 'member', is_dm: false, muted_until: null });
     expect(under.reads()).toBe(1);
     // Another user, another room: each read once.
-    expect(await cache.roomAccess('pub', 'carol')).toEqual({ is_private: false, role: null, is_dm: false, muted_until: null });
-    expect(await cache.roomAccess('pub', 'carol')).toEqual({ is_private: false, role: null, is_dm: false, muted_until: null });
-    expect(await cache.roomAccess('priv', 'alice')).toEqual({ is_private: true, role: 'owner', is_dm: false, muted_until: null });
-    expect(await cache.roomAccess('priv', 'alice')).toEqual({ is_private: true, role: 'owner', is_dm: false, muted_until: null });
+    expect(await cache.roomAccess('pub', 'carol')).toEqual({
+      is_private: false,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await cache.roomAccess('pub', 'carol')).toEqual({
+      is_private: false,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await cache.roomAccess('priv', 'alice')).toEqual({
+      is_private: true,
+      role: 'owner',
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await cache.roomAccess('priv', 'alice')).toEqual({
+      is_private: true,
+      role: 'owner',
+      is_dm: false,
+      muted_until: null,
+    });
     expect(under.reads()).toBe(3);
     expect(cache.size).toBe(3);
   });
@@ -144,23 +164,48 @@ describe('AccessCachingStore', () => {
     expect(await cache.roomAccess('pub', 'alice')).toMatchObject({ role: 'owner' });
     expect(await cache.roomAccess('pub', 'bob')).toMatchObject({ role: 'member' });
     expect(await cache.removeMember('pub', 'alice')).toEqual({ removed: true, newOwnerId: 'bob' });
-    expect(await cache.roomAccess('pub', 'alice')).toEqual({ is_private: false, role: null, is_dm: false, muted_until: null });
-    expect(await cache.roomAccess('pub', 'bob')).toEqual({ is_private: false, role: 'owner', is_dm: false, muted_until: null });
+    expect(await cache.roomAccess('pub', 'alice')).toEqual({
+      is_private: false,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await cache.roomAccess('pub', 'bob')).toEqual({
+      is_private: false,
+      role: 'owner',
+      is_dm: false,
+      muted_until: null,
+    });
     expect(changes.published).toEqual([{ roomId: 'pub', userIds: ['alice', 'bob'] }]);
   });
 
   it('sees an accepted invite (acceptInvite) at once', async () => {
     await sqlite.addInvites('priv', ['dave'], 'alice', at(2));
-    expect(await cache.roomAccess('priv', 'dave')).toEqual({ is_private: true, role: null, is_dm: false, muted_until: null });
+    expect(await cache.roomAccess('priv', 'dave')).toEqual({
+      is_private: true,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
     expect(await cache.acceptInvite('priv', member('dave', at(3)))).toMatchObject({ user_id: 'dave' });
-    expect(await cache.roomAccess('priv', 'dave')).toEqual({ is_private: true, role: 'member', is_dm: false, muted_until: null });
+    expect(await cache.roomAccess('priv', 'dave')).toEqual({
+      is_private: true,
+      role: 'member',
+      is_dm: false,
+      muted_until: null,
+    });
     expect(changes.published).toEqual([{ roomId: 'priv', userIds: ['dave'] }]);
   });
 
   it('needs no notice for a new room (absent rooms are never cached), and serves it at once', async () => {
     expect(await cache.roomAccess('new', 'erin')).toBeNull();
     await cache.createRoom(room('new', { created_by: 'erin' }), [owner('erin')]);
-    expect(await cache.roomAccess('new', 'erin')).toEqual({ is_private: false, role: 'owner', is_dm: false, muted_until: null });
+    expect(await cache.roomAccess('new', 'erin')).toEqual({
+      is_private: false,
+      role: 'owner',
+      is_dm: false,
+      muted_until: null,
+    });
     expect(changes.published).toEqual([]);
   });
 

@@ -286,10 +286,30 @@ needs('postgres').describe('PostgresStore group commit', () => {
     await store.createRoom(room('secret', { is_private: true }), [owner('alice'), member('bob')]);
     await store.createRoom(room('open'), [owner('bob')]);
 
-    expect(await store.roomAccess('secret', 'alice')).toStrictEqual({ is_private: true, role: 'owner' });
-    expect(await store.roomAccess('secret', 'bob')).toStrictEqual({ is_private: true, role: 'member' });
-    expect(await store.roomAccess('secret', 'carol')).toStrictEqual({ is_private: true, role: null });
-    expect(await store.roomAccess('open', 'alice')).toStrictEqual({ is_private: false, role: null });
+    expect(await store.roomAccess('secret', 'alice')).toStrictEqual({
+      is_private: true,
+      role: 'owner',
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await store.roomAccess('secret', 'bob')).toStrictEqual({
+      is_private: true,
+      role: 'member',
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await store.roomAccess('secret', 'carol')).toStrictEqual({
+      is_private: true,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
+    expect(await store.roomAccess('open', 'alice')).toStrictEqual({
+      is_private: false,
+      role: null,
+      is_dm: false,
+      muted_until: null,
+    });
     expect(await store.roomAccess('missing', 'alice')).toBeNull();
   });
 });

@@ -7,7 +7,11 @@ import type { Queryable } from './pool';
  * methods. Accepting one also adds a member, which postgres-store.ts does in one transaction.
  */
 
-/** Invites those (each once) who are neither members nor invited yet; answers them in the order given. */
+/**
+ * Invites those (each once) who are neither members, nor invited yet, nor banned; answers them in
+ * the order given. The caller locks the room first (postgres-store.ts), so a ban committed before
+ * is seen.
+ */
 export async function addInvites(
   db: Queryable,
   roomId: string,
@@ -22,6 +26,7 @@ export async function addInvites(
      SELECT r.id, n.user_id, $3, $4
      FROM unnest($2::text[]) AS n(user_id) JOIN rooms r ON r.id = $1
      WHERE NOT EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.id AND m.user_id = n.user_id)
+       AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = n.user_id)
      ON CONFLICT (room_id, user_id) DO NOTHING
      RETURNING user_id`,
     [roomId, unique, invitedBy, at],

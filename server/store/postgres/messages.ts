@@ -10,7 +10,7 @@ import type {
   ReactionCaps,
 } from '../types';
 import { inTransaction, type Queryable } from './pool';
-import { toMessage, type MessageRow } from './rows';
+import { MESSAGE_COLUMNS, messageColumns, toMessage, type MessageRow } from './rows';
 
 /**
  * Messages and their reactions: the queries behind PostgresStore's message methods. `shown` is the
@@ -36,11 +36,12 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage, shown: number)
       const seq = next.rows[0]?.last_seq;
       if (seq === undefined) throw new Error(`room ${m.room_id} does not exist`);
       const inserted = await tx.query<MessageRow>(
-        `INSERT INTO messages
-           (id, room_id, seq, user_id, username, content, message_type, parent_id, client_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        `INSERT INTO messages (id, room_id, seq, user_id, username, content, message_type, parent_id,
+           client_id, created_at, mentions)
+         -- No mentions given (a caller older than them) is none, as in chat_write_batch.
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, COALESCE($11::text[], '{}'))
          ON CONFLICT (room_id, user_id, client_id) WHERE client_id IS NOT NULL DO NOTHING
-         RETURNING *`,
+         RETURNING ${MESSAGE_COLUMNS}`,
         [
           m.id,
           m.room_id,
@@ -52,6 +53,7 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage, shown: number)
           m.parent_id,
           m.client_id,
           m.timestamp,
+          m.mentions,
         ],
       );
       const row = inserted.rows[0];
@@ -60,7 +62,7 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage, shown: number)
       let parent: Message | null = null;
       if (m.parent_id !== null) {
         const bumped = await tx.query<MessageRow>(
-          'UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1 RETURNING *',
+          `UPDATE messages SET reply_count = reply_count + 1 WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
           [m.parent_id],
         );
         const parentRow = bumped.rows[0];
@@ -85,7 +87,7 @@ export async function insertMessage(pool: pg.Pool, m: NewMessage, shown: number)
 async function storedRepeat(db: Queryable, m: NewMessage, shown: number): Promise<InsertedMessage | null> {
   if (m.client_id === null) return null;
   const found = await db.query<MessageRow>(
-    'SELECT * FROM messages WHERE room_id = $1 AND user_id = $2 AND client_id = $3',
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = $1 AND user_id = $2 AND client_id = $3`,
     [m.room_id, m.user_id, m.client_id],
   );
   const row = found.rows[0];
@@ -93,7 +95,9 @@ async function storedRepeat(db: Queryable, m: NewMessage, shown: number): Promis
 }
 
 export async function getMessage(db: Queryable, messageId: string, shown: number): Promise<Message | null> {
-  const row = (await db.query<MessageRow>('SELECT * FROM messages WHERE id = $1', [messageId])).rows[0];
+  const row = (
+    await db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [messageId])
+  ).rows[0];
   return row ? hydrate(db, row, shown) : null;
 }
 
@@ -112,7 +116,7 @@ export async function listMessages(db: Queryable, q: HistoryQuery, shown: number
   const forward = q.after_seq !== null;
   const rows = (
     await db.query<MessageRow>(
-      `SELECT * FROM messages WHERE ${where.join(' AND ')}
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${where.join(' AND ')}
        ORDER BY seq ${forward ? 'ASC' : 'DESC'} LIMIT $${values.length}`,
       values,
     )
@@ -137,9 +141,9 @@ export async function listChanges(
   shown: number,
 ): Promise<ChangesPage> {
   const { rows } = await db.query<{ room_version: number } & Partial<MessageRow & { version: number }>>(
-    `SELECT r.last_version AS room_version, m.* FROM rooms r
+    `SELECT r.last_version AS room_version, ${messageColumns('m')} FROM rooms r
      LEFT JOIN LATERAL (
-       SELECT * FROM messages WHERE room_id = r.id AND version > $2 ORDER BY version LIMIT $3
+       SELECT ${MESSAGE_COLUMNS} FROM messages WHERE room_id = r.id AND version > $2 ORDER BY version LIMIT $3
      ) m ON TRUE
      WHERE r.id = $1`,
     [roomId, afterVersion, limit + 1],
@@ -166,38 +170,46 @@ export async function listChanges(
  * (changes-sql.ts), which locks that row; inserts lock it before their parent's row, so every
  * other change locks it first too: taken in the other order, the two could deadlock.
  */
-async function lockRoomOf(tx: Queryable, messageId: string): Promise<void> {
+export async function lockRoomOf(tx: Queryable, messageId: string): Promise<void> {
   await tx.query(
     'SELECT 1 FROM rooms WHERE id = (SELECT room_id FROM messages WHERE id = $1) FOR NO KEY UPDATE',
     [messageId],
   );
 }
 
+/** The content and its mentions replaced (the mention rows follow by trigger: conversations-sql.ts). */
 export async function editMessage(
   pool: pg.Pool,
   messageId: string,
   content: string,
   editedAt: string,
+  mentions: readonly string[],
   shown: number,
 ): Promise<Message | null> {
   return inTransaction(pool, async (tx) => {
     await lockRoomOf(tx, messageId);
     const row = (
       await tx.query<MessageRow>(
-        'UPDATE messages SET content = $1, edited_at = $2 WHERE id = $3 AND NOT deleted RETURNING *',
-        [content, editedAt, messageId],
+        `UPDATE messages SET content = $1, edited_at = $2, mentions = $4
+         WHERE id = $3 AND NOT deleted RETURNING ${MESSAGE_COLUMNS}`,
+        [content, editedAt, messageId, mentions],
       )
     ).rows[0];
     return row ? hydrate(tx, row, shown) : null;
   });
 }
 
+/**
+ * The tombstone: content, mentions (and so their rows) and pin gone in the one update, which is
+ * the one change (one version, 'message.deleted'); the search vector empties with `deleted`.
+ */
 export async function deleteMessage(pool: pg.Pool, messageId: string): Promise<Message | null> {
   return inTransaction(pool, async (tx) => {
     await lockRoomOf(tx, messageId);
     const row = (
       await tx.query<MessageRow>(
-        `UPDATE messages SET content = '', deleted = TRUE WHERE id = $1 RETURNING *`,
+        `UPDATE messages SET content = '', deleted = TRUE, mentions = '{}', pinned_at = NULL, pinned_by = NULL
+         WHERE id = $1 RETURNING ${MESSAGE_COLUMNS}`,
         [messageId],
       )
     ).rows[0];
@@ -279,6 +291,20 @@ export async function reactionsFor(
   return aggregateReactions(rows.rows, shown);
 }
 
-async function hydrate(db: Queryable, row: MessageRow, shown: number): Promise<Message> {
+/** Rows as Messages, with their reactions read in one query. */
+export async function hydrateAll(
+  db: Queryable,
+  rows: readonly MessageRow[],
+  shown: number,
+): Promise<Message[]> {
+  const reactions = await reactionsFor(
+    db,
+    rows.map((r) => r.id),
+    shown,
+  );
+  return rows.map((r) => toMessage(r, reactions.get(r.id) ?? []));
+}
+
+export async function hydrate(db: Queryable, row: MessageRow, shown: number): Promise<Message> {
   return toMessage(row, (await reactionsFor(db, [row.id], shown)).get(row.id) ?? []);
 }

@@ -5,6 +5,8 @@ import { CHANGES_SQL } from './changes-sql';
 import { WEBHOOKS_SQL } from './webhooks-sql';
 import { MESSAGE_JSON_SQL } from './message-json-sql';
 import { WRITE_BATCH_SQL } from './write-batch-sql';
+import { CONVERSATIONS_SQL } from './conversations-sql';
+import { WRITE_BATCH_MENTIONS_SQL } from './write-batch-mentions-sql';
 
 /**
  * Versioned, append-only: a released migration is never edited, a new one is added. The same
@@ -114,6 +116,11 @@ export const postgresMigrations: readonly { version: number; name: string; sql: 
     version: 7,
     name: 'outgoing webhooks: hooks, deliveries, the dispatcher lease',
     sql: WEBHOOKS_SQL,
+  },
+  {
+    version: 8,
+    name: 'direct messages, mentions, search, moderation, pins',
+    sql: CONVERSATIONS_SQL + WRITE_BATCH_MENTIONS_SQL,
   },
 ];
 

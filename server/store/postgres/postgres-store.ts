@@ -2,11 +2,18 @@ import type pg from 'pg';
 import type {
   HistoryPage,
   Invite,
-  MemberRole,
   Message,
+  ModerationEvent,
   Reaction,
   Room,
 } from '../../../shared/schemas/objects';
+import type {
+  NewDirectRoom,
+  NewModerationAction,
+  PinOutcome,
+  SearchHit,
+  SearchQuery,
+} from '../conversation-types';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type { WebhookStore } from '../webhook-types';
 import type {
@@ -27,9 +34,14 @@ import type {
   StoredMember,
   StoredUser,
 } from '../types';
+import * as directRooms from './direct-rooms';
 import { GroupCommit, type GroupCommitStats } from './group-commit';
 import * as invites from './invites';
+import * as mentions from './mentions';
 import * as messages from './messages';
+import * as moderation from './moderation';
+import * as pins from './pins';
+import * as search from './search';
 import { migrate } from './migrations';
 import {
   connectAlone,
@@ -39,7 +51,7 @@ import {
   type PoolOptions,
   type Queryable,
 } from './pool';
-import { MEMBER_SELECT, ROOM_SELECT, toRoom, type RoomRow } from './rows';
+import { MEMBER_SELECT, OUTBOX_COLUMNS, ROOM_SELECT, toRoom, type RoomRow } from './rows';
 import { PostgresWebhooks } from './webhooks';
 import { postgresBatchWriter, type SettleOptions, type WriteDone, type WriteOp } from './write-batch';
 
@@ -176,22 +188,32 @@ export class PostgresStore implements ChatStore {
   }
 
   async roomAccess(roomId: string, userId: string): Promise<RoomAccess | null> {
-    const found = await this.pool.query<{ is_private: boolean; role: MemberRole | null }>(
-      `SELECT r.is_private, m.role FROM rooms r
+    const found = await this.pool.query<RoomAccess>(
+      `SELECT r.is_private, m.role, r.dm_key IS NOT NULL AS is_dm,
+         (SELECT mu.muted_until FROM room_mutes mu WHERE mu.room_id = r.id AND mu.user_id = $2) AS muted_until
+       FROM rooms r
        LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = $2
        WHERE r.id = $1`,
       [roomId, userId],
     );
     const row = found.rows[0];
-    return row ? { is_private: row.is_private, role: row.role } : null;
+    return row
+      ? { is_private: row.is_private, role: row.role, is_dm: row.is_dm, muted_until: row.muted_until }
+      : null;
   }
 
   async addMembers(roomId: string, members: NewMember[]): Promise<StoredMember[]> {
-    return insertMembers(this.pool, roomId, members);
+    return inTransaction(this.pool, async (tx) => {
+      await lockRoom(tx, roomId);
+      return insertMembers(tx, roomId, members);
+    });
   }
 
   addInvites(roomId: string, userIds: readonly string[], invitedBy: string, at: string): Promise<string[]> {
-    return invites.addInvites(this.pool, roomId, userIds, invitedBy, at);
+    return inTransaction(this.pool, async (tx) => {
+      await lockRoom(tx, roomId);
+      return invites.addInvites(tx, roomId, userIds, invitedBy, at);
+    });
   }
 
   hasInvite(roomId: string, userId: string): Promise<boolean> {
@@ -199,12 +221,14 @@ export class PostgresStore implements ChatStore {
   }
 
   async acceptInvite(roomId: string, member: NewMember): Promise<StoredMember | null> {
-    // The DELETE locks the invite's row: of two accepts at once, the second finds it gone.
-    return inTransaction(this.pool, async (tx) =>
-      (await invites.takeInvite(tx, roomId, member.user_id))
+    // The DELETE locks the invite's row: of two accepts at once, the second finds it gone. The
+    // room's row first, as a ban takes them (room, then the invite it drops): no deadlock.
+    return inTransaction(this.pool, async (tx) => {
+      await lockRoom(tx, roomId);
+      return (await invites.takeInvite(tx, roomId, member.user_id))
         ? ((await insertMembers(tx, roomId, [member]))[0] ?? null)
-        : null,
-    );
+        : null;
+    });
   }
 
   declineInvite(roomId: string, userId: string): Promise<boolean> {
@@ -219,7 +243,7 @@ export class PostgresStore implements ChatStore {
     return inTransaction(this.pool, async (tx): Promise<RemovedMember> => {
       // Leaves of one room take turns, so two owners leaving at once cannot both see the other
       // as the remaining owner and leave the room without one.
-      await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE', [roomId]);
+      await lockRoom(tx, roomId);
       const deleted = await tx.query<{ role: string }>(
         'DELETE FROM room_members WHERE room_id = $1 AND user_id = $2 RETURNING role',
         [roomId, userId],
@@ -287,15 +311,27 @@ export class PostgresStore implements ChatStore {
 
   async readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
     const { rows } = await this.pool.query<OutboxEntry>(
-      `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox
        WHERE id > $1 ORDER BY id LIMIT $2`,
       [afterId, limit],
     );
     return rows;
   }
 
-  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
-    return messages.editMessage(this.pool, messageId, content, editedAt, this.options.reactionUsersShown);
+  editMessage(
+    messageId: string,
+    content: string,
+    editedAt: string,
+    mentioned: readonly string[],
+  ): Promise<Message | null> {
+    return messages.editMessage(
+      this.pool,
+      messageId,
+      content,
+      editedAt,
+      mentioned,
+      this.options.reactionUsersShown,
+    );
   }
 
   deleteMessage(messageId: string): Promise<Message | null> {
@@ -320,11 +356,62 @@ export class PostgresStore implements ChatStore {
     const shown = this.options.reactionUsersShown;
     return (await messages.reactionsFor(this.pool, [messageId], shown)).get(messageId) ?? [];
   }
+
+  openDirectRoom(room: NewDirectRoom): Promise<{ room_id: string; created: boolean }> {
+    return directRooms.openDirectRoom(this.pool, room);
+  }
+
+  membersAmong(roomId: string, userIds: readonly string[]): Promise<string[]> {
+    return directRooms.membersAmong(this.pool, roomId, userIds);
+  }
+
+  listMentions(userId: string, page: PageQuery): Promise<Message[]> {
+    return mentions.listMentions(this.pool, userId, page, this.options.reactionUsersShown);
+  }
+
+  searchMessages(query: SearchQuery): Promise<SearchHit[]> {
+    return search.searchMessages(this.pool, query, this.options.reactionUsersShown);
+  }
+
+  moderate(action: NewModerationAction): Promise<ModerationEvent | null> {
+    return moderation.moderate(this.pool, action);
+  }
+
+  isBanned(roomId: string, userId: string): Promise<boolean> {
+    return moderation.isBanned(this.pool, roomId, userId);
+  }
+
+  getModerationAction(id: number): Promise<ModerationEvent | null> {
+    return moderation.getModerationAction(this.pool, id);
+  }
+
+  pinMessage(messageId: string, by: string, at: string, maxPins: number): Promise<PinOutcome> {
+    return pins.pinMessage(this.pool, messageId, by, at, maxPins);
+  }
+
+  unpinMessage(messageId: string): Promise<boolean> {
+    return pins.unpinMessage(this.pool, messageId);
+  }
+
+  listPins(roomId: string): Promise<Message[]> {
+    return pins.listPins(this.pool, roomId, this.options.reactionUsersShown);
+  }
+}
+
+/**
+ * Locks the room's row to COMMIT: joins, invites, leaves and moderation of one room take turns
+ * (moderation.ts). A statement that follows in the transaction reads with a snapshot taken after
+ * the lock, so it sees a ban committed by whoever held the lock before.
+ */
+async function lockRoom(tx: Queryable, roomId: string): Promise<void> {
+  await tx.query('SELECT 1 FROM rooms WHERE id = $1 FOR NO KEY UPDATE', [roomId]);
 }
 
 /**
  * Adds the users who are not members yet, read position at the room's last seq, in one statement;
  * answers those added, in the order given (a user listed twice counts once, as first listed).
+ * A banned user is never added, whichever way they come (join, invite accepted); callers lock the
+ * room first (lockRoom), so a ban committed before always wins.
  */
 async function insertMembers(db: Queryable, roomId: string, members: NewMember[]): Promise<StoredMember[]> {
   const firsts: NewMember[] = [];
@@ -341,6 +428,7 @@ async function insertMembers(db: Queryable, roomId: string, members: NewMember[]
        SELECT r.id, n.user_id, n.role, n.joined_at, r.last_seq
        FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS n(user_id, role, joined_at)
        JOIN rooms r ON r.id = $1
+       WHERE NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = $1 AND b.user_id = n.user_id)
        ON CONFLICT (room_id, user_id) DO NOTHING
        RETURNING user_id, role, joined_at)
      SELECT a.user_id, COALESCE(u.username, a.user_id) AS username, a.role, a.joined_at

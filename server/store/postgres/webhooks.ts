@@ -11,6 +11,7 @@ import type {
   WebhookStore,
 } from '../webhook-types';
 import { inTransaction, type Queryable } from './pool';
+import { OUTBOX_COLUMNS } from './rows';
 
 const WEBHOOK_COLUMNS = `id, url, events, room_id, secret, description, created_by, created_at,
   updated_at, active, failing_since`;
@@ -128,7 +129,7 @@ export class PostgresWebhooks implements WebhookStore {
   ): Promise<number> {
     return inTransaction(this.pool, async (tx) => {
       const { rows: entries } = await tx.query<OutboxEntry>(
-        `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+        `SELECT ${OUTBOX_COLUMNS} FROM outbox
          ORDER BY id LIMIT $1 FOR UPDATE`,
         [limit],
       );

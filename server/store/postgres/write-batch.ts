@@ -169,6 +169,7 @@ function encode(op: WriteOp): Record<string, unknown> {
     parent_id: m.parent_id,
     client_id: m.client_id,
     at: m.timestamp,
+    mentions: m.mentions,
   };
 }
 
@@ -187,6 +188,9 @@ const storedMessageSchema = z.object({
   edited_at: z.string().nullable(),
   deleted: z.boolean(),
   version: z.number(),
+  mentions: z.array(z.string()),
+  pinned_at: z.string().nullable(),
+  pinned_by: z.string().nullable(),
 });
 
 /** [emoji, user_id], in the order aggregateReactions expects. */
@@ -257,6 +261,7 @@ function toRow(m: StoredMessage): MessageRow {
     ...m,
     created_at: parseTimestamptz(m.created_at),
     edited_at: m.edited_at === null ? null : parseTimestamptz(m.edited_at),
+    pinned_at: m.pinned_at === null ? null : parseTimestamptz(m.pinned_at),
   };
 }
 

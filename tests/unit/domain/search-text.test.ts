@@ -73,6 +73,12 @@ describe('highlight to HTML', () => {
     expect(html.endsWith(' ipsum…')).toBe(true);
     expect(html).toContain('<mark>needle</mark>');
     expect(html.length).toBeLessThan(HIGHLIGHT_PASSAGE + '<mark></mark>…'.length * 2);
-    expect(html.replace(/<\/?mark>/g, '').replace(/…/g, '').trim().split(/\s+/)).not.toContain('lor');
+    expect(
+      html
+        .replace(/<\/?mark>/g, '')
+        .replace(/…/g, '')
+        .trim()
+        .split(/\s+/),
+    ).not.toContain('lor');
   });
 });
