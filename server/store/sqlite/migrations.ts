@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CHANGES_SQL } from './changes-sql';
+import { CONVERSATIONS_SQL } from './conversations-sql';
 import { WEBHOOKS_SQL } from './webhooks-sql';
 
 /** Versioned, append-only: a released migration is never edited, a new one is added. */
@@ -100,6 +101,11 @@ export const sqliteMigrations: readonly { version: number; name: string; sql: st
     version: 6,
     name: 'outgoing webhooks: hooks, deliveries, the dispatcher lease',
     sql: WEBHOOKS_SQL,
+  },
+  {
+    version: 7,
+    name: 'direct messages, mentions, moderation, pins, full-text search',
+    sql: CONVERSATIONS_SQL,
   },
 ];
 

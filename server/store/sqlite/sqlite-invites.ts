@@ -15,12 +15,14 @@ export class SqliteInvites {
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
-      // Members and those already invited are skipped; so is a room that does not exist.
+      // Members, those already invited and those banned are skipped; so is a room that does not
+      // exist.
       insert: db.prepare<{ room_id: string; user_id: string; invited_by: string; invited_at: string }>(
         `INSERT INTO room_invites (room_id, user_id, invited_by, invited_at)
          SELECT @room_id, @user_id, @invited_by, @invited_at
          WHERE EXISTS (SELECT 1 FROM rooms WHERE id = @room_id)
            AND NOT EXISTS (SELECT 1 FROM room_members WHERE room_id = @room_id AND user_id = @user_id)
+           AND NOT EXISTS (SELECT 1 FROM room_bans WHERE room_id = @room_id AND user_id = @user_id)
          ON CONFLICT (room_id, user_id) DO NOTHING`,
       ),
       exists: db.prepare<[string, string], { one: number }>(

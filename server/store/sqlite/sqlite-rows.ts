@@ -3,9 +3,10 @@ import type { Message, Reaction, Room } from '../../../shared/schemas/objects';
 import { aggregateReactions, type ReactionRow } from '../aggregate-reactions';
 import { toMessage as toStoredMessage, type MessageRow as StoredMessageRow } from '../message-row';
 
-/** SQLite has no booleans: `deleted` is 0 or 1. */
-export interface MessageRow extends Omit<StoredMessageRow, 'deleted'> {
+/** SQLite has no booleans: `deleted` is 0 or 1; `mentions` is the JSON text of an array of ids. */
+export interface MessageRow extends Omit<StoredMessageRow, 'deleted' | 'mentions'> {
   deleted: 0 | 1;
+  mentions: string;
 }
 
 export interface RoomRow {
@@ -18,12 +19,25 @@ export interface RoomRow {
   last_seq: number;
   member_count: number;
   viewer_last_read: number | null;
+  is_dm: 0 | 1;
+  unread_mentions: number;
+  muted_until: string | null;
 }
 
+/**
+ * A room as `@viewer` sees it. Mention rows of deleted messages are gone (their write empties
+ * them), so the unread ones are counted without reading messages; none for a non-member (NULL
+ * read position). A mute that has run out reads as none (`@now`).
+ */
 export const ROOM_COLUMNS = `
   r.id, r.name, r.description, r.is_private, r.created_by, r.created_at, r.last_seq,
   (SELECT COUNT(*) FROM room_members c WHERE c.room_id = r.id) AS member_count,
-  v.last_read_seq AS viewer_last_read
+  v.last_read_seq AS viewer_last_read,
+  r.dm_key IS NOT NULL AS is_dm,
+  (SELECT COUNT(*) FROM message_mentions x
+   WHERE x.user_id = @viewer AND x.room_id = r.id AND x.seq > v.last_read_seq) AS unread_mentions,
+  (SELECT u.muted_until FROM room_mutes u
+   WHERE u.room_id = r.id AND u.user_id = @viewer AND u.muted_until > @now) AS muted_until
   FROM rooms r LEFT JOIN room_members v ON v.room_id = r.id AND v.user_id = @viewer`;
 
 export const MEMBER_COLUMNS = `
@@ -44,11 +58,24 @@ export function toRoom(row: RoomRow): Room {
     last_read_seq: row.viewer_last_read,
     unread_count: isMember ? Math.max(0, row.last_seq - (row.viewer_last_read ?? 0)) : 0,
     last_message_seq: row.last_seq,
+    is_dm: row.is_dm === 1,
+    unread_mentions: isMember ? row.unread_mentions : 0,
+    muted_until: row.muted_until,
   };
 }
 
 export function toMessage(row: MessageRow, reactions: Reaction[]): Message {
-  return toStoredMessage({ ...row, deleted: row.deleted === 1 }, reactions);
+  return toStoredMessage(
+    { ...row, deleted: row.deleted === 1, mentions: parseMentions(row.mentions) },
+    reactions,
+  );
+}
+
+/** The column as written by this store: a JSON array of user ids ('[]' when none). */
+function parseMentions(text: string): string[] {
+  if (text === '[]') return [];
+  const parsed: unknown = JSON.parse(text);
+  return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
 }
 
 /**

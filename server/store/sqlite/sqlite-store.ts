@@ -6,9 +6,17 @@ import type {
   Invite,
   MemberRole,
   Message,
+  ModerationEvent,
   Reaction,
   Room,
 } from '../../../shared/schemas/objects';
+import type {
+  NewDirectRoom,
+  NewModerationAction,
+  PinOutcome,
+  SearchHit,
+  SearchQuery,
+} from '../conversation-types';
 import { DEFAULT_STORE_OPTIONS, type StoreOptions } from '../store-options';
 import type { WebhookStore } from '../webhook-types';
 import type {
@@ -41,6 +49,7 @@ import {
   toMessage,
   toRoom,
 } from './sqlite-rows';
+import { SqliteConversations } from './sqlite-conversations';
 import { SqliteInvites } from './sqlite-invites';
 import { SqliteWebhooks } from './sqlite-webhooks';
 import { SqliteWrites } from './sqlite-writes';
@@ -56,6 +65,7 @@ export class SqliteStore implements ChatStore {
   private readonly db: Database.Database;
   private readonly stmt;
   private readonly invites: SqliteInvites;
+  private readonly conversations: SqliteConversations;
   private readonly reactionsFor;
   private readonly writer: Writer;
   readonly webhooks: WebhookStore;
@@ -64,11 +74,16 @@ export class SqliteStore implements ChatStore {
     const inMemory = file === ':memory:';
     if (!inMemory) mkdirSync(path.dirname(file), { recursive: true });
     this.db = openConnection(file);
+    // Reads land anywhere in the file (search checks thousands of index rows a query): a 64 MiB
+    // page cache, against SQLite's 2 MiB, keeps them off the disk once warm. Filled only as pages
+    // are read, so a small database costs no more than its size.
+    this.db.pragma(`cache_size = -${READ_CACHE_KIB}`);
     // Before the writer starts, so that it finds the schema complete.
     migrate(this.db);
     this.stmt = prepare(this.db);
     this.invites = new SqliteInvites(this.db);
     this.reactionsFor = reactionReader(this.db, options.reactionUsersShown);
+    this.conversations = new SqliteConversations(this.db, this.reactionsFor);
     this.writer = inMemory
       ? new InlineWriter(this.db, new SqliteWrites(this.db, options))
       : new WriterThread({
@@ -134,19 +149,28 @@ export class SqliteStore implements ChatStore {
   }
 
   async getRoom(roomId: string, viewerId: string): Promise<Room | null> {
-    const row = this.stmt.getRoom.get({ id: roomId, viewer: viewerId });
+    const row = this.stmt.getRoom.get({ id: roomId, viewer: viewerId, now: new Date().toISOString() });
     return row ? toRoom(row) : null;
   }
 
+  /** `muted_until` as stored, a past time included: the caller compares it with its own now. */
   async roomAccess(roomId: string, userId: string): Promise<RoomAccess | null> {
-    const row = this.stmt.roomAccess.get(userId, roomId);
-    return row ? { is_private: row.is_private === 1, role: row.role } : null;
+    const row = this.stmt.roomAccess.get(userId, userId, roomId);
+    return row
+      ? {
+          is_private: row.is_private === 1,
+          role: row.role,
+          is_dm: row.is_dm === 1,
+          muted_until: row.muted_until,
+        }
+      : null;
   }
 
   async listRooms(viewerId: string, page?: PageQuery): Promise<Room[]> {
     return this.stmt.listRooms
       .all({
         viewer: viewerId,
+        now: new Date().toISOString(),
         after_at: page?.after?.at ?? null,
         after_id: page?.after?.id ?? null,
         limit: page?.limit ?? -1,
@@ -208,8 +232,13 @@ export class SqliteStore implements ChatStore {
     return row ? hydrate(row, this.reactionsFor) : null;
   }
 
-  editMessage(messageId: string, content: string, editedAt: string): Promise<Message | null> {
-    return this.writer.run('editMessage', messageId, content, editedAt);
+  editMessage(
+    messageId: string,
+    content: string,
+    editedAt: string,
+    mentions: readonly string[],
+  ): Promise<Message | null> {
+    return this.writer.run('editMessage', messageId, content, editedAt, mentions);
   }
 
   deleteMessage(messageId: string): Promise<Message | null> {
@@ -284,7 +313,52 @@ export class SqliteStore implements ChatStore {
   async readOutbox(afterId: number, limit: number): Promise<OutboxEntry[]> {
     return this.stmt.outbox.all(afterId, limit);
   }
+
+  // Direct messages, mentions, search, moderation, pins: reads in ./sqlite-conversations.ts,
+  // writes in ./sqlite-conversation-writes.ts (through the writer).
+
+  openDirectRoom(room: NewDirectRoom): Promise<{ room_id: string; created: boolean }> {
+    return this.writer.run('openDirectRoom', room);
+  }
+
+  async membersAmong(roomId: string, userIds: readonly string[]): Promise<string[]> {
+    return this.conversations.membersAmong(roomId, userIds);
+  }
+
+  async listMentions(userId: string, page: PageQuery): Promise<Message[]> {
+    return this.conversations.listMentions(userId, page);
+  }
+
+  async searchMessages(query: SearchQuery): Promise<SearchHit[]> {
+    return this.conversations.search(query);
+  }
+
+  moderate(action: NewModerationAction): Promise<ModerationEvent | null> {
+    return this.writer.run('moderate', action);
+  }
+
+  async isBanned(roomId: string, userId: string): Promise<boolean> {
+    return this.conversations.isBanned(roomId, userId);
+  }
+
+  async getModerationAction(id: number): Promise<ModerationEvent | null> {
+    return this.conversations.getModerationAction(id);
+  }
+
+  pinMessage(messageId: string, by: string, at: string, maxPins: number): Promise<PinOutcome> {
+    return this.writer.run('pinMessage', messageId, by, at, maxPins);
+  }
+
+  unpinMessage(messageId: string): Promise<boolean> {
+    return this.writer.run('unpinMessage', messageId);
+  }
+
+  async listPins(roomId: string): Promise<Message[]> {
+    return this.conversations.listPins(roomId);
+  }
 }
+
+const READ_CACHE_KIB = 64 * 1024;
 
 /** The reading statements; the writing ones are the writer's (./sqlite-writes.ts). */
 function prepare(db: Database.Database) {
@@ -297,18 +371,25 @@ function prepare(db: Database.Database) {
       'SELECT * FROM messages WHERE room_id = ? AND version > ? ORDER BY version LIMIT ?',
     ),
     outbox: db.prepare<[number, number], OutboxEntry>(
-      `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+      `SELECT id, room_id, version, type, message_id, user_id, action_id, created_at FROM outbox
        WHERE id > ? ORDER BY id LIMIT ?`,
     ),
-    getRoom: db.prepare<{ id: string; viewer: string }, RoomRow>(`SELECT ${ROOM_COLUMNS} WHERE r.id = @id`),
-    roomAccess: db.prepare<[string, string], { is_private: 0 | 1; role: MemberRole | null }>(
-      `SELECT r.is_private, m.role FROM rooms r
+    getRoom: db.prepare<{ id: string; viewer: string; now: string }, RoomRow>(
+      `SELECT ${ROOM_COLUMNS} WHERE r.id = @id`,
+    ),
+    roomAccess: db.prepare<
+      [string, string, string],
+      { is_private: 0 | 1; role: MemberRole | null; is_dm: 0 | 1; muted_until: string | null }
+    >(
+      `SELECT r.is_private, m.role, r.dm_key IS NOT NULL AS is_dm,
+         (SELECT u.muted_until FROM room_mutes u WHERE u.room_id = r.id AND u.user_id = ?) AS muted_until
+       FROM rooms r
        LEFT JOIN room_members m ON m.room_id = r.id AND m.user_id = ?
        WHERE r.id = ?`,
     ),
     // A negative LIMIT is no limit (a call without a page).
     listRooms: db.prepare<
-      { viewer: string; after_at: string | null; after_id: string | null; limit: number },
+      { viewer: string; now: string; after_at: string | null; after_id: string | null; limit: number },
       RoomRow
     >(
       `SELECT ${ROOM_COLUMNS} WHERE (r.is_private = 0 OR v.user_id IS NOT NULL)

@@ -130,7 +130,7 @@ function prepare(db: Database.Database) {
        ORDER BY created_at, id LIMIT @limit`,
     ),
     oldestEntries: db.prepare<[number], OutboxEntry>(
-      `SELECT id, room_id, version, type, message_id, user_id, created_at FROM outbox
+      `SELECT id, room_id, version, type, message_id, user_id, action_id, created_at FROM outbox
        ORDER BY id LIMIT ?`,
     ),
     hooksFor: db.prepare<[string], WebhookRow>(

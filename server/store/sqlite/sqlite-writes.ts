@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { MemberRole, Message } from '../../../shared/schemas/objects';
+import type { MemberRole, Message, ModerationEvent } from '../../../shared/schemas/objects';
+import type { NewDirectRoom, NewModerationAction, PinOutcome } from '../conversation-types';
 import type { StoreOptions } from '../store-options';
 import type {
   AddReactionOutcome,
@@ -13,6 +14,7 @@ import type {
   StoredMember,
 } from '../types';
 import { hydrate, MEMBER_COLUMNS, type MessageRow, reactionReader, toMessage } from './sqlite-rows';
+import { SqliteConversationWrites } from './sqlite-conversation-writes';
 import { SqliteInvites } from './sqlite-invites';
 import { SqliteWebhookWrites } from './sqlite-webhook-writes';
 import type {
@@ -35,6 +37,7 @@ export class SqliteWrites {
   private readonly stmt;
   private readonly invites: SqliteInvites;
   private readonly hooks: SqliteWebhookWrites;
+  private readonly conversations: SqliteConversationWrites;
   private readonly reactionsFor;
 
   constructor(
@@ -44,6 +47,7 @@ export class SqliteWrites {
     this.stmt = prepare(db);
     this.invites = new SqliteInvites(db);
     this.hooks = new SqliteWebhookWrites(db);
+    this.conversations = new SqliteConversationWrites(db);
     this.reactionsFor = reactionReader(db, options.reactionUsersShown);
   }
 
@@ -108,7 +112,9 @@ export class SqliteWrites {
     }
     const next = this.stmt.nextSeq.get(message.room_id);
     if (!next) throw new Error(`room ${message.room_id} does not exist`);
-    this.stmt.insertMessage.run({ ...message, seq: next.last_seq });
+    const mentions = mentionsJson(message.mentions);
+    // The mention rows and the search index follow from the row (triggers: conversations-sql.ts).
+    this.stmt.insertMessage.run({ ...message, mentions, seq: next.last_seq });
     // The versions are the triggers' (changes-sql.ts), taken after each statement's RETURNING.
     const version = this.stmt.versionOf.get(message.id)?.version ?? 0;
     const bumped = message.parent_id ? this.stmt.bumpReplies.get(message.parent_id) : undefined;
@@ -125,6 +131,9 @@ export class SqliteWrites {
           edited_at: null,
           deleted: 0,
           version,
+          mentions,
+          pinned_at: null,
+          pinned_by: null,
         },
         [],
       ),
@@ -133,8 +142,14 @@ export class SqliteWrites {
     };
   }
 
-  editMessage(messageId: string, content: string, editedAt: string): Message | null {
-    if (this.stmt.editMessage.run(content, editedAt, messageId).changes === 0) return null;
+  editMessage(
+    messageId: string,
+    content: string,
+    editedAt: string,
+    mentions: readonly string[],
+  ): Message | null {
+    const edited = this.stmt.editMessage.run(content, editedAt, mentionsJson(mentions), messageId);
+    if (edited.changes === 0) return null;
     const row = this.stmt.messageById.get(messageId);
     return row ? hydrate(row, this.reactionsFor) : null;
   }
@@ -169,6 +184,24 @@ export class SqliteWrites {
 
   removeReaction(messageId: string, userId: string, emoji: string): boolean {
     return this.stmt.removeReaction.run(messageId, userId, emoji).changes > 0;
+  }
+
+  // Direct messages, moderation and pins: see sqlite-conversation-writes.ts.
+
+  openDirectRoom(room: NewDirectRoom): { room_id: string; created: boolean } {
+    return this.conversations.openDirectRoom(room);
+  }
+
+  moderate(action: NewModerationAction): ModerationEvent | null {
+    return this.conversations.moderate(action);
+  }
+
+  pinMessage(messageId: string, by: string, at: string, maxPins: number): PinOutcome {
+    return this.conversations.pinMessage(messageId, by, at, maxPins);
+  }
+
+  unpinMessage(messageId: string): boolean {
+    return this.conversations.unpinMessage(messageId);
   }
 
   // Outgoing webhooks: see sqlite-webhook-writes.ts.
@@ -233,6 +266,10 @@ export const WRITE_METHODS = [
   'deleteMessage',
   'addReaction',
   'removeReaction',
+  'openDirectRoom',
+  'moderate',
+  'pinMessage',
+  'unpinMessage',
   'createHook',
   'updateHook',
   'deleteHook',
@@ -244,6 +281,14 @@ export const WRITE_METHODS = [
 ] as const satisfies readonly (keyof SqliteWrites)[];
 
 export type WriteMethod = (typeof WRITE_METHODS)[number];
+
+/**
+ * The mentions column (a JSON array). A caller that leaves them out (JavaScript written before
+ * mentions, which the types cannot stop) mentions nobody rather than failing the write.
+ */
+function mentionsJson(ids: readonly string[] | undefined): string {
+  return JSON.stringify(ids ?? []);
+}
 
 function prepare(db: Database.Database) {
   return {
@@ -257,9 +302,12 @@ function prepare(db: Database.Database) {
       `INSERT INTO rooms (id, name, description, is_private, created_by, created_at)
        VALUES (@id, @name, @description, @is_private, @created_by, @created_at)`,
     ),
+    // A banned user is never added, whichever way they come (join, invite accepted): the check
+    // is in the statement, so a ban committed first always wins.
     insertMember: db.prepare(
       `INSERT INTO room_members (room_id, user_id, role, joined_at, last_read_seq)
        SELECT @room_id, @user_id, @role, @joined_at, last_seq FROM rooms WHERE id = @room_id
+         AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = @room_id AND b.user_id = @user_id)
        ON CONFLICT (room_id, user_id) DO NOTHING`,
     ),
     getMember: db.prepare<[string, string], StoredMember>(
@@ -291,9 +339,11 @@ function prepare(db: Database.Database) {
     ),
     insertMessage: db.prepare(
       `INSERT INTO messages
-         (id, room_id, seq, user_id, username, content, message_type, parent_id, client_id, created_at)
+           (id, room_id, seq, user_id, username, content, message_type, parent_id, client_id, created_at,
+          mentions)
        VALUES
-         (@id, @room_id, @seq, @user_id, @username, @content, @message_type, @parent_id, @client_id, @timestamp)`,
+         (@id, @room_id, @seq, @user_id, @username, @content, @message_type, @parent_id, @client_id, @timestamp,
+          @mentions)`,
     ),
     bumpReplies: db.prepare<[string], { id: string }>(
       'UPDATE messages SET reply_count = reply_count + 1 WHERE id = ? RETURNING id',
@@ -301,10 +351,14 @@ function prepare(db: Database.Database) {
     markReadTo: db.prepare(
       `UPDATE room_members SET last_read_seq = MAX(last_read_seq, ?) WHERE room_id = ? AND user_id = ?`,
     ),
-    editMessage: db.prepare<[string, string, string]>(
-      'UPDATE messages SET content = ?, edited_at = ? WHERE id = ? AND deleted = 0',
+    editMessage: db.prepare<[string, string, string, string]>(
+      'UPDATE messages SET content = ?, edited_at = ?, mentions = ? WHERE id = ? AND deleted = 0',
     ),
-    deleteMessage: db.prepare<[string]>(`UPDATE messages SET content = '', deleted = 1 WHERE id = ?`),
+    // One UPDATE, so the tombstone is one change (one version, one 'message.deleted').
+    deleteMessage: db.prepare<[string]>(
+      `UPDATE messages SET content = '', deleted = 1, mentions = '[]', pinned_at = NULL, pinned_by = NULL
+       WHERE id = ?`,
+    ),
     // After a change: the row as the triggers left it (RETURNING reports it before them).
     messageById: db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?'),
     versionOf: db.prepare<[string], { version: number }>('SELECT version FROM messages WHERE id = ?'),
