@@ -102,6 +102,7 @@ describe('chat client (shared/client)', () => {
         room_id: room.id,
         last_read_seq: 2,
         unread_count: 0,
+        unread_mentions: 0,
       });
       expect(await bob.setTyping({ room_id: room.id, is_typing: true })).toEqual({});
       expect(await alice.getPresence({ user_ids: ['bob'] })).toEqual({
@@ -138,6 +139,36 @@ describe('chat client (shared/client)', () => {
         member_count: 2,
       });
       expect(await bob.leaveRoom({ room_id: priv.id })).toEqual({});
+
+      // Direct messages, mentions, search, pins and moderation.
+      const dm = await bob.openDirectMessage({ user_id: 'alice' });
+      expect(dm).toMatchObject({ is_dm: true, is_private: true, member_count: 2 });
+      expect((await alice.openDirectMessage({ user_id: 'bob' })).id).toBe(dm.id);
+      const mention = await alice.sendMessage({ room_id: room.id, content: 'deploying today, @bob?' });
+      expect(mention.mentions).toEqual(['bob']);
+      expect((await bob.listMentions()).messages.map((m) => m.id)).toEqual([mention.id]);
+      const found = await bob.searchMessages({ q: 'deployed', room_id: room.id });
+      expect(found.results.map((r) => [r.message.id, r.highlight])).toEqual([
+        [mention.id, '<mark>deploying</mark> today, @bob?'],
+      ]);
+      expect(await alice.pinMessage({ message_id: mention.id })).toMatchObject({ pinned_by: 'alice' });
+      expect((await bob.listPins({ room_id: room.id })).messages.map((m) => m.id)).toEqual([mention.id]);
+      expect(await alice.unpinMessage({ message_id: mention.id })).toMatchObject({ pinned_at: null });
+      const moderation = { room_id: room.id, user_id: 'bob' };
+      expect(await alice.setMemberRole({ ...moderation, role: 'moderator' })).toMatchObject({
+        action: 'promote',
+      });
+      expect(await alice.setMemberRole({ ...moderation, role: 'member' })).toMatchObject({
+        action: 'demote',
+      });
+      expect(await alice.muteMember({ ...moderation, duration_ms: 60_000 })).toMatchObject({
+        action: 'mute',
+      });
+      expect(await alice.unmuteMember(moderation)).toMatchObject({ action: 'unmute', muted_until: null });
+      expect(await alice.removeMember(moderation)).toMatchObject({ action: 'remove' });
+      expect(await alice.banUser(moderation)).toMatchObject({ action: 'ban' });
+      expect(await alice.unbanUser(moderation)).toMatchObject({ action: 'unban' });
+
       // The generic call, for any client event.
       expect(await bob.request('room:get', { room_id: room.id })).toMatchObject({ id: room.id });
     });
