@@ -13,7 +13,7 @@ import type { ChatStore, RoomAccess } from '../../../server/store/types';
 function searchOver(total: number, access: RoomAccess | null = null) {
   const asked: SearchQuery[] = [];
   const hit = (i: number): SearchHit => ({
-    message: { id: `m${i}`, content: `hit ${i}` } as Message,
+    message: { id: `m${i}`, content: `hit <${i}>` } as Message,
     highlight: `\u0002hit\u0003 <${i}>`,
     rank: total - i,
   });
